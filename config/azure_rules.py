@@ -1,0 +1,99 @@
+"""Azure facts the config validation relies on, each with its source.
+
+One place for every table of allowed values, so a reviewer can check a rule
+against its source. Sources are abbreviated as in ../shared/reference/FACTS.md:
+[P] terraform-provider-azurerm docs, [MS] Microsoft Learn / azure-docs.
+"""
+
+from __future__ import annotations
+
+# [P] azurerm_postgresql_flexible_server `storage_mb`; [MS] "Storage options" in
+# concepts-storage (flexible server). Sizes in GiB = storage_mb / 1024.
+POSTGRES_STORAGE_MB: tuple[int, ...] = (
+    32768, 65536, 131072, 262144, 524288, 1048576, 2097152,
+    4193280, 4194304, 8388608, 16777216, 33553408,
+)
+POSTGRES_STORAGE_GIB: tuple[int, ...] = tuple(mb // 1024 for mb in POSTGRES_STORAGE_MB)
+
+# [P] `version` accepted by azurerm 4.x; 13-17 are the majors Azure still offers for new servers
+# ([MS] concepts-supported-versions).
+POSTGRES_VERSIONS: tuple[str, ...] = ("13", "14", "15", "16", "17")
+
+# [MS] concepts-limits, "Maximum connections": max_connections by memory size of the sku;
+# 15 of them are reserved for Azure's own use ("superuser_reserved_connections" + replication).
+# Keyed by the sku's size part (after the tier prefix), memory decides the limit.
+POSTGRES_RESERVED_CONNECTIONS = 15
+POSTGRES_MAX_CONNECTIONS: dict[str, int] = {
+    # Burstable
+    "B1ms": 50, "B2s": 429, "B2ms": 859, "B4ms": 1718, "B8ms": 3437,
+    "B12ms": 5000, "B16ms": 5000, "B20ms": 5000,
+    # General Purpose (D-series: 4 GiB per vCore)
+    "D2s_v3": 859, "D2ds_v4": 859, "D2ds_v5": 859, "D2ads_v5": 859,
+    "D4s_v3": 1718, "D4ds_v4": 1718, "D4ds_v5": 1718, "D4ads_v5": 1718,
+    "D8s_v3": 3437, "D8ds_v4": 3437, "D8ds_v5": 3437, "D8ads_v5": 3437,
+    "D16s_v3": 5000, "D16ds_v4": 5000, "D16ds_v5": 5000, "D16ads_v5": 5000,
+    "D32s_v3": 5000, "D32ds_v4": 5000, "D32ds_v5": 5000, "D32ads_v5": 5000,
+    "D48s_v3": 5000, "D48ds_v4": 5000, "D48ds_v5": 5000, "D48ads_v5": 5000,
+    "D64s_v3": 5000, "D64ds_v4": 5000, "D64ds_v5": 5000, "D64ads_v5": 5000,
+    # Memory Optimized (E-series: 8 GiB per vCore)
+    "E2s_v3": 1718, "E2ds_v4": 1718, "E2ds_v5": 1718, "E2ads_v5": 1718,
+    "E4s_v3": 3437, "E4ds_v4": 3437, "E4ds_v5": 3437, "E4ads_v5": 3437,
+    "E8s_v3": 5000, "E8ds_v4": 5000, "E8ds_v5": 5000, "E8ads_v5": 5000,
+    "E16s_v3": 5000, "E16ds_v4": 5000, "E16ds_v5": 5000, "E16ads_v5": 5000,
+    "E32s_v3": 5000, "E32ds_v4": 5000, "E32ds_v5": 5000, "E32ads_v5": 5000,
+    "E48s_v3": 5000, "E48ds_v4": 5000, "E48ds_v5": 5000, "E48ads_v5": 5000,
+    "E64s_v3": 5000, "E64ds_v4": 5000, "E64ds_v5": 5000, "E64ads_v5": 5000,
+}
+
+# [MS] overview "Backup retention": 7 to 35 days.
+POSTGRES_BACKUP_RETENTION_DAYS = (7, 35)
+
+# [MS] storage-files-planning / understanding-billing: provisioned (v1) premium file
+# shares are 100 GiB to 102,400 GiB.
+PREMIUM_SHARE_QUOTA_GIB = (100, 102_400)
+
+# [MS] reliability/availability-zones-region-support ("Azure regions with availability
+# zone support") and storage-redundancy ("Zone-redundant storage" for premium file
+# shares: same list of regions). A region not listed here is treated as single-zone.
+REGIONS_WITH_ZONES: frozenset[str] = frozenset({
+    "australiaeast", "austriaeast", "belgiumcentral", "brazilsouth", "canadacentral",
+    "centralindia", "centralus", "chilecentral", "eastasia", "eastus", "eastus2",
+    "francecentral", "germanywestcentral", "indonesiacentral", "israelcentral",
+    "italynorth", "japaneast", "japanwest", "koreacentral", "malaysiawest",
+    "mexicocentral", "newzealandnorth", "northeurope", "norwayeast", "polandcentral",
+    "qatarcentral", "southafricanorth", "southcentralus", "southeastasia",
+    "spaincentral", "swedencentral", "switzerlandnorth", "uaenorth", "uksouth",
+    "westeurope", "westus2", "westus3",
+    "usgovvirginia", "usgovtexas", "usgovarizona",
+})
+
+# [MS] virtual-networks-faq: Azure reserves 5 addresses in every subnet, and the
+# smallest supported IPv4 subnet is /29.
+AZURE_RESERVED_IPS_PER_SUBNET = 5
+SMALLEST_SUBNET_PREFIX = 29
+# [MS] flexible-server concepts-networking-private: the delegated subnet must be at
+# least /28 (HA and maintenance use extra addresses).
+POSTGRES_SUBNET_MAX_PREFIX = 28
+
+# [MS] storage-account-overview "Storage account name": 3-24 lowercase letters and digits.
+STORAGE_ACCOUNT_NAME = r"^[a-z0-9]{3,24}$"
+# [MS] resource-name-rules Microsoft.Resources/resourcegroups: 1-90, alphanumerics,
+# underscores, parentheses, hyphens, periods (not ending in a period).
+RESOURCE_GROUP_NAME = r"^[-\w._()]{0,89}[-\w_()]$"
+# [MS] resource-name-rules Microsoft.Storage/storageAccounts/blobServices/containers:
+# 3-63 lowercase letters, digits and hyphens; starts with a letter or digit; no "--".
+BLOB_CONTAINER_NAME = r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"
+# [MS] resource-name-rules Microsoft.Storage/storageAccounts/fileServices/shares.
+FILE_SHARE_NAME = r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"
+# [MS] resource-name-rules Microsoft.KeyVault/vaults/secrets: 1-127 alphanumerics and hyphens.
+KEY_VAULT_SECRET_NAME = r"^[0-9A-Za-z-]{1,127}$"
+# [MS] resource-name-rules: tag names may not contain < > % & \ ? /; name <= 512, value <= 256.
+TAG_NAME_FORBIDDEN = set('<>%&\\?/')
+# [MS] flexible-server quickstart: administrator login may not be one of these reserved names,
+# may not start with pg_, 1-63 characters.
+POSTGRES_RESERVED_LOGINS = frozenset({
+    "azure_superuser", "azure_pg_admin", "admin", "administrator", "root", "guest", "public",
+})
+# [MS] aks/concepts-network-azure-cni-overlay: AKS max pods per node is 250; checkov
+# CKV_AZURE_168 wants at least 50.
+AKS_MAX_PODS = (50, 250)

@@ -1,0 +1,309 @@
+"""Cross-field rules: what Azure or Kubernetes would refuse at apply time, refused at synth.
+
+Single-field checks (types, ranges, name patterns) are on the models in
+:mod:`config.schema`. Each rule here relates several fields, has a stable id, a
+one-line cause and a source ([MS] Microsoft Learn, [P] azurerm provider docs,
+[K8S] Kubernetes docs, as in ../shared/reference/FACTS.md). The README's rule
+table is generated from :data:`RULES`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from config import azure_rules as az
+from config.schema import EnvironmentConfig
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the config: key path, the value given, what is allowed."""
+
+    path: str
+    value: Any
+    allowed: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: got {self.value!r}; {self.allowed}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    cause: str
+    source: str
+    check: Callable[[EnvironmentConfig], Iterator[Problem]]
+
+
+RULES: list[Rule] = []
+
+
+def rule(id: str, cause: str, source: str):
+    def register(check: Callable[[EnvironmentConfig], Iterator[Problem]]):
+        RULES.append(Rule(id, cause, source, check))
+        return check
+
+    return register
+
+
+def _net(cidr: str) -> ipaddress.IPv4Network:
+    return ipaddress.IPv4Network(cidr)
+
+
+def _subnets(cfg: EnvironmentConfig) -> dict[str, ipaddress.IPv4Network]:
+    n = cfg.network
+    return {
+        "network.aks_nodes_subnet": _net(n.aks_nodes_subnet),
+        "network.postgres_subnet": _net(n.postgres_subnet),
+        "network.private_endpoints_subnet": _net(n.private_endpoints_subnet),
+    }
+
+
+def _is_burstable(sku: str) -> bool:
+    return sku.startswith("B_")
+
+
+def _sku_size(sku: str) -> str:
+    return sku.split("_Standard_", 1)[1]
+
+
+# --- zones and region ---------------------------------------------------------------
+
+@rule("ZONE-001", "Zones listed twice", "[MS] availability zones are numbered 1-3 per region")
+def _zones_unique(cfg):
+    if len(set(cfg.zones)) != len(cfg.zones):
+        yield Problem("zones", cfg.zones, "each zone at most once, from '1', '2', '3'")
+
+
+@rule("ZONE-002", "Zones in a region without availability zones",
+      "[MS] reliability/availability-zones-region-support")
+def _zones_need_region(cfg):
+    if cfg.zones and cfg.location not in az.REGIONS_WITH_ZONES:
+        yield Problem("location", cfg.location,
+                      "zones are configured, so a region with availability zones is needed "
+                      f"(e.g. eastus2, westeurope); or set zones: [] for a single-zone region")
+
+
+# --- network address plan -----------------------------------------------------------
+
+@rule("NET-001", "Subnet outside the VNet address space", "[MS] virtual-network-manage-subnet")
+def _subnets_inside(cfg):
+    space = _net(cfg.network.address_space)
+    for path, subnet in _subnets(cfg).items():
+        if not subnet.subnet_of(space):
+            yield Problem(path, str(subnet), f"a subnet inside network.address_space {space}")
+
+
+@rule("NET-002", "Subnets overlap", "[MS] virtual-network-manage-subnet: address ranges may not overlap")
+def _subnets_disjoint(cfg):
+    items = list(_subnets(cfg).items())
+    for i, (path_a, a) in enumerate(items):
+        for path_b, b in items[i + 1:]:
+            if a.overlaps(b):
+                yield Problem(path_b, str(b), f"a range that does not overlap {path_a} {a}")
+
+
+@rule("NET-003", "Subnet too small for its use",
+      "[MS] virtual-networks-faq (smallest subnet /29); flexible-server concepts-networking-private (/28 for PostgreSQL)")
+def _subnet_sizes(cfg):
+    for path, subnet in _subnets(cfg).items():
+        limit = az.POSTGRES_SUBNET_MAX_PREFIX if path == "network.postgres_subnet" else az.SMALLEST_SUBNET_PREFIX
+        if subnet.prefixlen > limit:
+            yield Problem(path, str(subnet), f"a prefix of /{limit} or larger (fewer bits)")
+
+
+@rule("NET-004", "AKS node subnet cannot hold every node during an upgrade",
+      "[MS] aks/concepts-network-azure-cni-overlay (one VNet IP per node) and upgrade-cluster (surge nodes); virtual-networks-faq (5 reserved IPs)")
+def _aks_subnet_capacity(cfg):
+    c = cfg.cluster
+    nodes = c.autoscaling.max_count if c.autoscaling.enabled else c.node_count
+    if c.system_pool:
+        nodes += c.system_pool.node_count
+    needed = nodes * 2 + 10  # 100% surge during upgrades, plus internal load balancers and private endpoints
+    subnet = _net(cfg.network.aks_nodes_subnet)
+    usable = subnet.num_addresses - az.AZURE_RESERVED_IPS_PER_SUBNET
+    if usable < needed:
+        yield Problem("network.aks_nodes_subnet", str(subnet),
+                      f"at least {needed} usable addresses for {nodes} nodes with surge (this one has {usable})")
+
+
+@rule("NET-005", "Kubernetes pod/service ranges collide with the VNet or each other",
+      "[MS] aks/concepts-network-azure-cni-overlay (pod CIDR must not overlap the VNet) and configure-kubenet service CIDR rules")
+def _k8s_ranges(cfg):
+    c = cfg.cluster
+    space, pods, services = _net(cfg.network.address_space), _net(c.pod_cidr), _net(c.service_cidr)
+    if pods.overlaps(space):
+        yield Problem("cluster.pod_cidr", c.pod_cidr, f"a range outside network.address_space {space}")
+    if services.overlaps(space):
+        yield Problem("cluster.service_cidr", c.service_cidr, f"a range outside network.address_space {space}")
+    if pods.overlaps(services):
+        yield Problem("cluster.service_cidr", c.service_cidr, f"a range that does not overlap cluster.pod_cidr {pods}")
+    dns = ipaddress.IPv4Address(c.dns_service_ip)
+    if dns not in services or dns in (services.network_address, services.network_address + 1, services.broadcast_address):
+        yield Problem("cluster.dns_service_ip", c.dns_service_ip,
+                      f"an address inside cluster.service_cidr {services}, not its first two or last address")
+
+
+# --- PostgreSQL -----------------------------------------------------------------------
+
+@rule("PG-001", "Storage size Azure does not offer", "[P] azurerm_postgresql_flexible_server storage_mb; [MS] concepts-storage")
+def _pg_storage(cfg):
+    if cfg.postgres.storage_gib not in az.POSTGRES_STORAGE_GIB:
+        yield Problem("postgres.storage_gib", cfg.postgres.storage_gib,
+                      "one of " + ", ".join(map(str, az.POSTGRES_STORAGE_GIB)) + " (GiB)")
+
+
+@rule("PG-002", "Backup retention outside 7-35 days", "[MS] concepts-backup-restore")
+def _pg_backup(cfg):
+    lo, hi = az.POSTGRES_BACKUP_RETENTION_DAYS
+    if not lo <= cfg.postgres.backup_retention_days <= hi:
+        yield Problem("postgres.backup_retention_days", cfg.postgres.backup_retention_days, f"{lo} to {hi} days")
+
+
+@rule("PG-003", "High availability on the Burstable tier", "[MS] concepts-high-availability: HA is not supported on Burstable")
+def _pg_ha_burstable(cfg):
+    p = cfg.postgres
+    if p.high_availability != "disabled" and _is_burstable(p.sku):
+        yield Problem("postgres.high_availability", p.high_availability,
+                      f"'disabled' with the Burstable sku {p.sku}; or choose a GP_ or MO_ sku")
+
+
+@rule("PG-004", "Zone-redundant HA needs a standby zone different from the primary, among the configured zones",
+      "[MS] concepts-high-availability (standby in another zone; single-zone regions can't)")
+def _pg_zone_redundant(cfg):
+    p = cfg.postgres
+    if p.high_availability != "zone_redundant":
+        return
+    if len(set(cfg.zones)) < 2:
+        yield Problem("postgres.high_availability", p.high_availability,
+                      "'same_zone' or 'disabled' unless zones lists at least two zones")
+    if p.standby_zone is None:
+        yield Problem("postgres.standby_zone", None, "a zone different from postgres.zone for zone_redundant HA")
+    elif p.standby_zone == p.zone:
+        yield Problem("postgres.standby_zone", p.standby_zone, f"a zone different from postgres.zone ({p.zone!r})")
+    elif cfg.zones and p.standby_zone not in cfg.zones:
+        yield Problem("postgres.standby_zone", p.standby_zone, f"one of the configured zones {cfg.zones}")
+
+
+@rule("PG-005", "Standby zone set where it has no meaning", "[P] high_availability.standby_availability_zone")
+def _pg_standby_meaningless(cfg):
+    p = cfg.postgres
+    if p.high_availability == "disabled" and p.standby_zone is not None:
+        yield Problem("postgres.standby_zone", p.standby_zone, "unset (null) when high_availability is 'disabled'")
+    if p.high_availability == "same_zone" and p.standby_zone not in (None, p.zone):
+        yield Problem("postgres.standby_zone", p.standby_zone, f"unset or equal to postgres.zone ({p.zone!r}) for same_zone HA")
+
+
+@rule("PG-006", "Primary zone not among the configured zones", "[MS] concepts-high-availability")
+def _pg_zone_in_zones(cfg):
+    if cfg.zones and cfg.postgres.zone not in cfg.zones:
+        yield Problem("postgres.zone", cfg.postgres.zone, f"one of the configured zones {cfg.zones}")
+
+
+@rule("PG-007", "More connections than the sku allows",
+      "[MS] concepts-limits 'Maximum connections' (by sku memory; 15 reserved for Azure)")
+def _pg_connections(cfg):
+    p = cfg.postgres
+    size = _sku_size(p.sku)
+    limit = az.POSTGRES_MAX_CONNECTIONS.get(size)
+    if limit is None:
+        yield Problem("postgres.sku", p.sku, "a sku whose size is in config/azure_rules.py POSTGRES_MAX_CONNECTIONS "
+                      "(e.g. GP_Standard_D4ds_v4, B_Standard_B2s); add the size there with its max_connections")
+        return
+    # Two pools per pod: Postgres.URL (metadata) and Postgres.UsageDataURL (usage data).
+    wanted = cfg.app.replicas * p.max_open_connections * 2
+    available = limit - az.POSTGRES_RESERVED_CONNECTIONS
+    if wanted > available:
+        yield Problem("postgres.max_open_connections", p.max_open_connections,
+                      f"app.replicas ({cfg.app.replicas}) x 2 pools x this <= {available} "
+                      f"(max_connections {limit} of {p.sku} minus {az.POSTGRES_RESERVED_CONNECTIONS} reserved); "
+                      "lower it or choose a larger sku")
+
+
+@rule("PG-008", "Reserved administrator login", "[MS] flexible-server quickstart-create-server (admin username rules)")
+def _pg_login(cfg):
+    if cfg.postgres.admin_login in az.POSTGRES_RESERVED_LOGINS:
+        yield Problem("postgres.admin_login", cfg.postgres.admin_login,
+                      "a name other than " + ", ".join(sorted(az.POSTGRES_RESERVED_LOGINS)))
+
+
+@rule("PG-009", "The two databases share a name", "Package Manager keeps usage data apart from metadata ([CH] Postgres.UsageDataURL)")
+def _pg_databases(cfg):
+    if cfg.postgres.metadata_database == cfg.postgres.usage_database:
+        yield Problem("postgres.usage_database", cfg.postgres.usage_database, "a name different from postgres.metadata_database")
+
+
+# --- Azure Files ----------------------------------------------------------------------
+
+@rule("FILES-001", "Premium share quota outside 100-102,400 GiB", "[MS] storage-files-planning (provisioned v1 premium shares)")
+def _files_quota(cfg):
+    lo, hi = az.PREMIUM_SHARE_QUOTA_GIB
+    if not lo <= cfg.files.quota_gib <= hi:
+        yield Problem("files.quota_gib", cfg.files.quota_gib, f"{lo} to {hi:,} GiB")
+
+
+@rule("FILES-002", "Premium ZRS share in a region without zones", "[MS] storage-redundancy (ZRS for premium file shares)")
+def _files_zrs_region(cfg):
+    if cfg.files.redundancy == "ZRS" and cfg.location not in az.REGIONS_WITH_ZONES:
+        yield Problem("files.redundancy", "ZRS", f"'LRS' in {cfg.location}, which has no availability zones")
+
+
+# --- AKS ------------------------------------------------------------------------------
+
+@rule("AKS-001", "Node pool cannot cover the configured zones",
+      "[MS] aks/availability-zones (nodes are spread evenly across the pool's zones)")
+def _aks_cover_zones(cfg):
+    c, zones = cfg.cluster, len(cfg.zones)
+    if c.autoscaling.enabled:
+        if c.autoscaling.min_count > c.autoscaling.max_count:
+            yield Problem("cluster.autoscaling.min_count", c.autoscaling.min_count,
+                          f"at most cluster.autoscaling.max_count ({c.autoscaling.max_count})")
+        if c.autoscaling.min_count < zones:
+            yield Problem("cluster.autoscaling.min_count", c.autoscaling.min_count,
+                          f"at least one node per zone ({zones})")
+        if not c.autoscaling.min_count <= c.node_count <= c.autoscaling.max_count:
+            yield Problem("cluster.node_count", c.node_count,
+                          "between cluster.autoscaling.min_count and max_count (the initial size)")
+    if c.node_count < zones:
+        yield Problem("cluster.node_count", c.node_count, f"at least one node per configured zone ({zones})")
+    if c.system_pool and c.system_pool.node_count < zones:
+        yield Problem("cluster.system_pool.node_count", c.system_pool.node_count,
+                      f"at least one node per configured zone ({zones})")
+
+
+@rule("AKS-002", "Public API server open to every address",
+      "[MS] aks/api-server-authorized-ip-ranges; checkov CKV_AZURE_6")
+def _aks_api_server(cfg):
+    api = cfg.cluster.api_server
+    if not api.private_cluster and not api.authorized_ip_ranges and not api.allow_public_without_authorized_ranges:
+        yield Problem("cluster.api_server.authorized_ip_ranges", [],
+                      "at least one CIDR, or private_cluster: true, "
+                      "or allow_public_without_authorized_ranges: true to accept an open API server")
+    if api.private_cluster and api.authorized_ip_ranges:
+        yield Problem("cluster.api_server.authorized_ip_ranges", api.authorized_ip_ranges,
+                      "empty for a private cluster (authorized ranges apply to public API servers only)")
+
+
+@rule("AKS-003", "App replicas cannot be spread one per node",
+      "topologySpreadConstraints on kubernetes.io/hostname with DoNotSchedule ([K8S] topology-spread-constraints)")
+def _app_spread(cfg):
+    c = cfg.cluster
+    nodes = c.autoscaling.max_count if c.autoscaling.enabled else c.node_count
+    if cfg.app.replicas > nodes:
+        yield Problem("app.replicas", cfg.app.replicas,
+                      f"at most the user pool's node count ({nodes}): pods are spread one per node with DoNotSchedule")
+
+
+@rule("APP-001", "TLS on without a certificate", "[MS] aks/app-routing-dns-ssl (tls-cert-keyvault-uri annotation)")
+def _app_tls(cfg):
+    tls = cfg.app.tls
+    if tls.enabled and not tls.key_vault_certificate_uri:
+        yield Problem("app.tls.key_vault_certificate_uri", None,
+                      "the Key Vault certificate URI (https://<vault>.vault.azure.net/certificates/<name>) when app.tls.enabled")
+
+
+def check(cfg: EnvironmentConfig) -> list[Problem]:
+    """Run every rule; return all problems (empty when the config is acceptable)."""
+    return [problem for r in RULES for problem in r.check(cfg)]

@@ -1,0 +1,223 @@
+"""The environment config: one YAML file per environment, validated as a whole.
+
+Field-level checks (types, ranges, names Azure accepts) live here on the models;
+rules that relate several fields live in :mod:`config.rules`. Every model
+forbids unknown keys, so a misspelt key is an error, never silently ignored.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from config import azure_rules as az
+
+
+class Strict(BaseModel):
+    """Base for every config section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+def _cidr(value: str) -> str:
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"not an IPv4 CIDR with host bits zero, e.g. 10.40.0.0/16 ({exc})") from None
+    if network.version != 4:
+        raise ValueError("must be an IPv4 CIDR")
+    return value
+
+
+def _ipv4(value: str) -> str:
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        raise ValueError("not an IPv4 address, e.g. 172.16.0.10") from None
+    return value
+
+
+def _pattern(regex: str, allowed: str):
+    compiled = re.compile(regex)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"allowed: {allowed}")
+        return value
+
+    return AfterValidator(check)
+
+
+Cidr = Annotated[str, AfterValidator(_cidr)]
+IPv4 = Annotated[str, AfterValidator(_ipv4)]
+Zone = Literal["1", "2", "3"]
+Uuid = Annotated[str, _pattern(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", "a GUID (Entra ID object id)")]
+ResourceGroupName = Annotated[str, _pattern(az.RESOURCE_GROUP_NAME, "1-90 letters, digits, '-', '_', '.', '(', ')'; not ending in '.'")]
+DnsName = Annotated[str, _pattern(
+    r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
+    "a lowercase fully qualified DNS name such as packages.example.com",
+)]
+
+
+def _tags(value: dict[str, str]) -> dict[str, str]:
+    for name, tag_value in value.items():
+        bad = az.TAG_NAME_FORBIDDEN.intersection(name)
+        if bad or not 1 <= len(name) <= 512:
+            raise ValueError(f"tag name {name!r}: 1-512 characters, none of < > % & \\ ? /")
+        if len(tag_value) > 256:
+            raise ValueError(f"tag {name!r}: value longer than 256 characters")
+    return value
+
+
+class StateConfig(Strict):
+    """Where the four stacks keep their Terraform state (created once by `make bootstrap`)."""
+
+    resource_group: ResourceGroupName
+    storage_account: Annotated[str, _pattern(az.STORAGE_ACCOUNT_NAME, "3-24 lowercase letters and digits")]
+    container: Annotated[str, _pattern(az.BLOB_CONTAINER_NAME, "3-63 lowercase letters, digits and single hyphens")]
+
+
+class NetworkConfig(Strict):
+    """The VNet address plan. All subnets must lie inside `address_space` and not overlap."""
+
+    address_space: Cidr
+    aks_nodes_subnet: Cidr
+    postgres_subnet: Cidr
+    private_endpoints_subnet: Cidr
+    #: Source address prefixes (CIDRs or service tags) allowed to reach HTTPS on the ingress.
+    ingress_allowed_sources: list[str] = Field(default_factory=lambda: ["Internet"], min_length=1)
+
+
+class PostgresConfig(Strict):
+    """Azure Database for PostgreSQL Flexible Server."""
+
+    sku: Annotated[str, _pattern(r"(B|GP|MO)_Standard_[A-Za-z0-9_]+", "<tier>_Standard_<size> with tier B, GP or MO, e.g. GP_Standard_D4ds_v4")]
+    version: Literal[az.POSTGRES_VERSIONS]  # type: ignore[valid-type]
+    storage_gib: int
+    high_availability: Literal["zone_redundant", "same_zone", "disabled"]
+    zone: Zone
+    standby_zone: Zone | None = None
+    backup_retention_days: int
+    #: Changing this later forces a new server (and so a restore): decide at creation.
+    geo_redundant_backup: bool = False
+    max_open_connections: Annotated[int, Field(ge=1, le=1000)]
+    admin_login: Annotated[str, _pattern(r"(?!pg_)[a-z][a-z0-9_]{0,62}", "1-63 lowercase letters, digits, '_', starting with a letter, not pg_")] = "ppmadmin"
+    metadata_database: Annotated[str, _pattern(r"[a-z][a-z0-9_]{0,62}", "1-63 lowercase letters, digits, '_'")] = "packagemanager"
+    usage_database: Annotated[str, _pattern(r"[a-z][a-z0-9_]{0,62}", "1-63 lowercase letters, digits, '_'")] = "packagemanager_usage"
+
+
+class FilesConfig(Strict):
+    """Azure Files NFS share on a Premium FileStorage account."""
+
+    quota_gib: int
+    share_name: Annotated[str, _pattern(az.FILE_SHARE_NAME, "3-63 lowercase letters, digits and single hyphens")] = "ppm-data"
+    #: ZRS needs a region with availability zones; LRS is for single-zone development.
+    redundancy: Literal["ZRS", "LRS"] = "ZRS"
+
+
+class AutoscalingConfig(Strict):
+    enabled: bool = False
+    min_count: Annotated[int, Field(ge=1, le=1000)] = 3
+    max_count: Annotated[int, Field(ge=1, le=1000)] = 6
+
+
+class SystemPoolConfig(Strict):
+    """A separate system node pool (CriticalAddonsOnly); the user pool then runs the app."""
+
+    vm_size: Annotated[str, _pattern(r"Standard_[A-Za-z0-9_]+", "an Azure VM size such as Standard_D4ds_v5")] = "Standard_D4ds_v5"
+    node_count: Annotated[int, Field(ge=1, le=1000)] = 3
+
+
+class ApiServerConfig(Strict):
+    #: CIDRs allowed to reach a public API server.
+    authorized_ip_ranges: list[Cidr] = Field(default_factory=list)
+    #: A private cluster: the API server gets a private endpoint in the node subnet.
+    private_cluster: bool = False
+    #: Explicit opt-in to a public API server reachable from anywhere.
+    allow_public_without_authorized_ranges: bool = False
+
+
+class MaintenanceWindowConfig(Strict):
+    day_of_week: Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] = "Sunday"
+    start_time: Annotated[str, _pattern(r"([01][0-9]|2[0-3]):[0-5][0-9]", "HH:MM, 24-hour")] = "02:00"
+    duration_hours: Annotated[int, Field(ge=4, le=24)] = 4
+    utc_offset: Annotated[str, _pattern(r"[+-](0[0-9]|1[0-4]):[0-5][0-9]", "+HH:MM or -HH:MM")] = "+00:00"
+
+
+class ClusterConfig(Strict):
+    """The AKS cluster."""
+
+    vm_size: Annotated[str, _pattern(r"Standard_[A-Za-z0-9_]+", "an Azure VM size such as Standard_D8_v5")]
+    node_count: Annotated[int, Field(ge=1, le=1000)]
+    kubernetes_version: Annotated[str, _pattern(r"1\.[0-9]{2}(\.[0-9]+)?", "a Kubernetes version such as 1.33")] | None = None
+    max_pods: Annotated[int, Field(ge=az.AKS_MAX_PODS[0], le=az.AKS_MAX_PODS[1])] = 110
+    os_disk_size_gb: Annotated[int, Field(ge=30, le=2048)] = 128
+    #: Encryption at host needs the EncryptionAtHost feature registered on the subscription.
+    host_encryption: bool = True
+    autoscaling: AutoscalingConfig = AutoscalingConfig()
+    system_pool: SystemPoolConfig | None = None
+    network_policy: Literal["cilium", "azure", "calico"] = "cilium"
+    pod_cidr: Cidr = "192.168.0.0/16"
+    service_cidr: Cidr = "172.16.0.0/16"
+    dns_service_ip: IPv4 = "172.16.0.10"
+    api_server: ApiServerConfig = ApiServerConfig()
+    admin_group_object_ids: list[Uuid] = Field(default_factory=list)
+    automatic_upgrade_channel: Literal["patch", "stable", "rapid", "node-image"] = "patch"
+    node_os_upgrade_channel: Literal["NodeImage", "SecurityPatch", "Unmanaged", "None"] = "NodeImage"
+    maintenance_window: MaintenanceWindowConfig = MaintenanceWindowConfig()
+    #: Azure DNS zone ids the application-routing add-on may manage (empty: none).
+    app_routing_dns_zone_ids: list[str] = Field(default_factory=list)
+
+
+class TlsConfig(Strict):
+    enabled: bool = False
+    #: Key Vault certificate URI the application-routing add-on serves (keyvault.azure.net/certificates/...).
+    key_vault_certificate_uri: str | None = None
+    #: Kubernetes Secret name for the TLS certificate.
+    secret_name: str = "ppm-tls"
+
+
+class ResourcesConfig(Strict):
+    cpu_request: str = "2"
+    memory_request: str = "8Gi"
+    cpu_limit: str = "6"
+    memory_limit: str = "16Gi"
+
+
+class AppConfig(Strict):
+    """The rstudio-pm Helm release."""
+
+    chart_version: Annotated[str, _pattern(r"[0-9]+\.[0-9]+\.[0-9]+", "a chart version such as 0.20.4")]
+    replicas: Annotated[int, Field(ge=1, le=50)]
+    hostname: DnsName
+    namespace: Annotated[str, _pattern(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", "a Kubernetes namespace name (RFC 1123 label)")] = "posit-package-manager"
+    #: Key Vault secret holding the Package Manager license file, put there by an operator.
+    license_secret_name: Annotated[str, _pattern(az.KEY_VAULT_SECRET_NAME, "1-127 letters, digits and hyphens")] = "ppm-license"
+    #: How the Helm provider's kubelogin gets a token: the operator's Azure CLI login, or workload identity in CI.
+    kubelogin_mode: Literal["azurecli", "workloadidentity"] = "azurecli"
+    spread_across_zones: bool = True
+    tls: TlsConfig = TlsConfig()
+    resources: ResourcesConfig = ResourcesConfig()
+
+
+class MonitoringConfig(Strict):
+    log_retention_days: Annotated[int, Field(ge=30, le=730)] = 30
+
+
+class EnvironmentConfig(Strict):
+    """The whole environment file (config/*.yaml)."""
+
+    environment: Annotated[str, _pattern(r"[a-z][a-z0-9]{1,9}", "2-10 lowercase letters and digits, starting with a letter")]
+    location: Annotated[str, _pattern(r"[a-z][a-z0-9]{2,29}", "an Azure region name such as eastus2 (lowercase, no spaces)")]
+    zones: Annotated[list[Zone], Field(max_length=3)]
+    tags: Annotated[dict[str, str], AfterValidator(_tags)]
+    state: StateConfig
+    network: NetworkConfig
+    postgres: PostgresConfig
+    files: FilesConfig
+    cluster: ClusterConfig
+    app: AppConfig
+    monitoring: MonitoringConfig = MonitoringConfig()

@@ -1,0 +1,58 @@
+"""Props validation shared by every construct: gather all problems, then fail once.
+
+Pure Python (no cdktf import), so it is cheap to import and easy to test. Values
+that are Terraform tokens (unknown until apply, e.g. "${TfToken[...]}") are not
+judged: :func:`is_token` tells them apart.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+
+class PropsError(ValueError):
+    """A construct's props cannot be built. One line per problem: field, value, allowed, fix."""
+
+    def __init__(self, construct: str, problems: list[str]):
+        self.construct = construct
+        self.problems = problems
+        super().__init__(f"{construct}: invalid props\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def is_token(value: Any) -> bool:
+    """True for an unresolved cdktf token (a string or number known only at apply time)."""
+    if isinstance(value, str):
+        return "${" in value
+    if isinstance(value, (int, float)):
+        return value < -1e288  # cdktf encodes number tokens as huge negative numbers (-1.88e289)
+    return False
+
+
+class Problems:
+    """Collects problems; :meth:`raise_if_any` raises one :class:`PropsError` for all of them."""
+
+    def __init__(self, construct: str):
+        self.construct = construct
+        self.items: list[str] = []
+
+    def add(self, field: str, value: Any, allowed: str) -> None:
+        self.items.append(f"{field}: got {value!r}; {allowed}")
+
+    def require(self, ok: bool, field: str, value: Any, allowed: str) -> None:
+        if not ok and not is_token(value):
+            self.add(field, value, allowed)
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise PropsError(self.construct, self.items)
+
+
+def cidr_or_none(value: str) -> ipaddress.IPv4Network | None:
+    """The network for a literal IPv4 CIDR, or None for a token or an invalid value."""
+    if is_token(value):
+        return None
+    try:
+        return ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        return None

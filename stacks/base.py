@@ -1,0 +1,60 @@
+"""What every stack of the app shares: remote state, the azurerm provider, required tags."""
+
+from __future__ import annotations
+
+from cdktf import Aspects, AzurermBackend, TerraformStack
+from cdktf_cdktf_provider_azurerm.provider import (
+    AzurermProvider,
+    AzurermProviderFeatures,
+    AzurermProviderFeaturesKeyVault,
+    AzurermProviderFeaturesResourceGroup,
+)
+from constructs import Construct
+
+from config.schema import EnvironmentConfig
+from constructs_lib.tagging import RequiredTags
+
+
+def state_key(cfg: EnvironmentConfig, stack_id: str) -> str:
+    """Blob name of a stack's state: ``<environment>/<stack>.tfstate``."""
+    return f"{cfg.environment}/{stack_id}.tfstate"
+
+
+class PpmStack(TerraformStack):
+    """A stack with its own azurerm remote state (Entra ID auth, no keys) and provider.
+
+    The backend config is copied into every consumer's ``terraform_remote_state``
+    block by cdktf cross-stack references, which is why it holds no secret.
+    """
+
+    def __init__(self, scope: Construct, stack_id: str, cfg: EnvironmentConfig) -> None:
+        super().__init__(scope, stack_id)
+        self.cfg = cfg
+        AzurermBackend(
+            self,
+            resource_group_name=cfg.state.resource_group,
+            storage_account_name=cfg.state.storage_account,
+            container_name=cfg.state.container,
+            key=state_key(cfg, stack_id),
+            use_azuread_auth=True,
+        )
+        self.azurerm = AzurermProvider(
+            self,
+            "azurerm",
+            features=[AzurermProviderFeatures(
+                # Never purge a soft-deleted vault or secret on destroy: the DB password lives there.
+                key_vault=[AzurermProviderFeaturesKeyVault(
+                    purge_soft_delete_on_destroy=False,
+                    purge_soft_deleted_secrets_on_destroy=False,
+                    recover_soft_deleted_key_vaults=True,
+                    recover_soft_deleted_secrets=True,
+                )],
+                resource_group=[AzurermProviderFeaturesResourceGroup(prevent_deletion_if_contains_resources=True)],
+            )],
+            storage_use_azuread=True,  # data-plane calls with Entra ID: shared keys can stay off
+        )
+        Aspects.of(self).add(RequiredTags(cfg.tags))
+
+    def name(self, kind: str, suffix: str = "") -> str:
+        """Resource name following the CAF pattern ``<kind>-<environment>[-<suffix>]``."""
+        return "-".join(part for part in (kind, self.cfg.environment, suffix) if part)

@@ -1,0 +1,24 @@
+"""Process set-up before cdktf loads: which Node runs jsii, and lazy provider loading.
+
+No cdktf import here: this runs before the (slow) jsii runtime starts.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Node 22 from package.json (the system Node 20 is end-of-life for jsii and prints a warning box).
+LOCAL_NODE = ROOT / "node_modules" / "node" / "bin" / "node"
+
+
+def use_supported_node() -> None:
+    """Point jsii at the project's Node 22 unless JSII_NODE is already set."""
+    if "JSII_NODE" not in os.environ and LOCAL_NODE.exists():
+        os.environ["JSII_NODE"] = str(LOCAL_NODE)
+
+
+def outdir() -> Path:
+    """Where synth writes: $CDKTF_OUTDIR (set by the cdktf CLI) or ./cdktf.out."""
+    return Path(os.environ.get("CDKTF_OUTDIR") or "cdktf.out")

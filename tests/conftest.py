@@ -1,0 +1,96 @@
+"""Session fixtures: each shipped config is synthesized once per pytest session.
+
+Synthesis runs in-process with lazy provider loading (as main.py does) through
+``stacks.synth.synthesize`` (``app.synth()``: cross-stack references resolved,
+error annotations raised).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from stacks.runtime import use_supported_node  # noqa: E402
+
+use_supported_node()
+from constructs_lib import lazy_providers  # noqa: E402
+
+lazy_providers.enable()
+
+from config import load_config  # noqa: E402
+
+CONFIGS = {"reference": ROOT / "config" / "reference.yaml", "small": ROOT / "config" / "small.yaml"}
+STACKS = ("network", "data", "cluster", "app")
+
+
+@dataclass
+class Synth:
+    """One synthesized app: parsed JSON of each stack and the manifest."""
+
+    name: str
+    outdir: Path
+    manifest: dict[str, Any]
+    stacks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def resources(self, stack: str, rtype: str) -> dict[str, dict[str, Any]]:
+        return self.stacks[stack].get("resource", {}).get(rtype, {})
+
+    def one(self, stack: str, rtype: str) -> dict[str, Any]:
+        found = self.resources(stack, rtype)
+        assert len(found) == 1, f"expected one {rtype} in {stack}, found {sorted(found)}"
+        return next(iter(found.values()))
+
+    def data_sources(self, stack: str, dtype: str) -> dict[str, dict[str, Any]]:
+        return self.stacks[stack].get("data", {}).get(dtype, {})
+
+
+def synth_config(name: str, outdir: Path) -> Synth:
+    from stacks.synth import synthesize
+
+    cfg = load_config(CONFIGS[name])
+    synthesize(cfg, outdir)
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    result = Synth(name=name, outdir=outdir, manifest=manifest)
+    for stack, meta in manifest["stacks"].items():
+        result.stacks[stack] = json.loads((outdir / meta["synthesizedStackPath"]).read_text())
+    return result
+
+
+@pytest.fixture(scope="session")
+def synths(tmp_path_factory) -> dict[str, Synth]:
+    """Both shipped configs, synthesized once per session."""
+    base = tmp_path_factory.mktemp("synth")
+    return {name: synth_config(name, base / name) for name in CONFIGS}
+
+
+@pytest.fixture(scope="session")
+def reference(synths) -> Synth:
+    return synths["reference"]
+
+
+@pytest.fixture(scope="session")
+def small(synths) -> Synth:
+    return synths["small"]
+
+
+@pytest.fixture(params=sorted(CONFIGS), scope="session")
+def any_synth(request, synths) -> Synth:
+    """Parametrized over both shipped configs."""
+    return synths[request.param]
+
+
+def run_main(env_extra: dict[str, str], cwd: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """Run ``python main.py`` as a user would, with extra environment variables."""
+    env = {**os.environ, **env_extra}
+    return subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)

@@ -1,0 +1,113 @@
+"""Bad config: one line per problem naming key, value and what is allowed; exit 2; no traceback;
+a previous cdktf.out stays exactly as it was."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from config import ConfigError, parse_config
+from tests.conftest import CONFIGS, run_main
+
+REFERENCE = yaml.safe_load(CONFIGS["reference"].read_text())
+
+
+def _set(data: dict, path: str, value) -> dict:
+    data = copy.deepcopy(data)
+    *parents, leaf = path.split(".")
+    node = data
+    for key in parents:
+        node = node[key]
+    if value is _DELETE:
+        del node[leaf]
+    else:
+        node[leaf] = value
+    return data
+
+
+_DELETE = object()
+
+# (id, key path, bad value, text the message must contain)
+BAD_INPUTS = [
+    ("unknown-key", "postgres.storage_gb", 128, "postgres.storage_gb: unknown key (did you mean 'storage_gib'?)"),
+    ("unknown-top-level-key", "netwrok", {}, "netwrok: unknown key (did you mean 'network'?)"),
+    ("missing-key", "app.hostname", _DELETE, "app.hostname: required key is missing"),
+    ("missing-section", "state", _DELETE, "state: required key is missing"),
+    ("wrong-type", "cluster.node_count", "three", "cluster.node_count: got 'three'"),
+    ("unquoted-version", "postgres.version", 16, "postgres.version: got 16; allowed: '13', '14', '15', '16' or '17'"),
+    ("out-of-range", "app.replicas", 0, "app.replicas: got 0; allowed: greater than or equal to 1"),
+    ("bad-enum", "postgres.high_availability", "yes", "postgres.high_availability: got 'yes'"),
+    ("malformed-cidr", "network.address_space", "10.40.0.0/33", "network.address_space: got '10.40.0.0/33'; not an IPv4 CIDR"),
+    ("host-bits-cidr", "network.postgres_subnet", "10.40.8.1/28", "network.postgres_subnet: got '10.40.8.1/28'"),
+    ("bad-storage-account-name", "state.storage_account", "St_PPM", "state.storage_account: got 'St_PPM'; allowed: 3-24 lowercase letters and digits"),
+    ("bad-environment-name", "environment", "PPM-Prod", "environment: got 'PPM-Prod'; allowed: 2-10 lowercase letters and digits"),
+    ("bad-zone", "zones", ["1", "4"], "zones[1]: got '4'"),
+    ("bad-tag-name", "tags", {"cost/center": "x"}, "tag name 'cost/center'"),
+    ("subnet-outside-space", "network.aks_nodes_subnet", "10.99.0.0/22", "network.aks_nodes_subnet: got '10.99.0.0/22'; a subnet inside network.address_space 10.40.0.0/16"),
+    ("subnets-overlap", "network.private_endpoints_subnet", "10.40.8.0/28", "network.private_endpoints_subnet: got '10.40.8.0/28'; a range that does not overlap network.postgres_subnet"),
+    ("postgres-subnet-too-small", "network.postgres_subnet", "10.40.8.0/29", "network.postgres_subnet: got '10.40.8.0/29'; a prefix of /28 or larger"),
+    ("aks-subnet-too-small", "network.aks_nodes_subnet", "10.40.0.0/29", "network.aks_nodes_subnet: got '10.40.0.0/29'; at least 16 usable addresses"),
+    ("pod-cidr-overlaps-vnet", "cluster.pod_cidr", "10.40.0.0/16", "cluster.pod_cidr: got '10.40.0.0/16'; a range outside network.address_space"),
+]
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+def test_parse_config_names_key_value_and_allowed(case):
+    _, path, value, expected = case
+    with pytest.raises(ConfigError) as err:
+        parse_config(_set(REFERENCE, path, value), "bad.yaml")
+    assert any(expected in line for line in err.value.problems), err.value.problems
+
+
+def test_every_problem_is_reported_at_once():
+    data = _set(_set(REFERENCE, "app.replicas", 0), "postgres.zone", "9")
+    with pytest.raises(ConfigError) as err:
+        parse_config(data, "bad.yaml")
+    assert len(err.value.problems) == 2
+
+
+def _tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        digest.update(str(path.relative_to(root)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+SUBPROCESS_CASES = [c for c in BAD_INPUTS if c[0] in {"unknown-key", "missing-key", "wrong-type", "out-of-range",
+                                                       "malformed-cidr", "bad-storage-account-name", "subnets-overlap"}]
+
+
+@pytest.mark.parametrize("case", SUBPROCESS_CASES, ids=[c[0] for c in SUBPROCESS_CASES])
+def test_main_refuses_bad_config_and_leaves_output_untouched(case, tmp_path):
+    _, path, value, expected = case
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(_set(REFERENCE, path, value)))
+    outdir = tmp_path / "cdktf.out"
+    (outdir / "stacks" / "network").mkdir(parents=True)
+    (outdir / "manifest.json").write_text('{"previous": true}')
+    (outdir / "stacks" / "network" / "cdk.tf.json").write_text('{"kept": 1}')
+    before = _tree_digest(tmp_path)
+
+    result = run_main({"PPM_CONFIG": str(bad), "CDKTF_OUTDIR": str(outdir)})
+
+    assert result.returncode == 2
+    assert expected in result.stderr
+    assert str(bad) in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert _tree_digest(tmp_path) == before  # nothing written, nothing lost, no staging dir left
+
+
+def test_unreadable_and_malformed_files_are_reported(tmp_path):
+    missing = run_main({"PPM_CONFIG": str(tmp_path / "nope.yaml"), "CDKTF_OUTDIR": str(tmp_path / "out")})
+    assert missing.returncode == 2 and "cannot read" in missing.stderr and "Traceback" not in missing.stderr
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("environment: [unclosed\n")
+    result = run_main({"PPM_CONFIG": str(broken), "CDKTF_OUTDIR": str(tmp_path / "out")})
+    assert result.returncode == 2 and "not valid YAML: line" in result.stderr
+    assert not (tmp_path / "out").exists()
