@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup synth test bench clean
+.PHONY: setup synth test bench clean bootstrap plan deploy
 
 setup: $(VENV_STAMP) $(NODE_STAMP)
 
@@ -24,9 +24,42 @@ $(NODE_STAMP): package.json package-lock.json
 synth: setup
 	$(PY) main.py
 
+## bootstrap: create the remote state (RG, storage account, container) once; needs terraform and `az login`
+## (AUTO_APPROVE=1 skips the prompt). See docs "Delivery".
+bootstrap: setup
+	$(PY) scripts/delivery.py bootstrap
+
+## plan: synth, then terraform init/plan/show -json per stack in manifest dependency order into plans/, then the plan guard
+plan: setup
+	$(PY) scripts/delivery.py plan
+
+## deploy: per stack in dependency order: plan, plan guard, apply; stops at the first failure (AUTO_APPROVE=1, ALLOW_DESTROY=1)
+deploy: setup
+	$(PY) scripts/delivery.py deploy
+
 ## test: the whole test suite (synth of both configs, policy, validation)
 test: setup
 	$(PY) -m pytest
+
+BENCH_TS := bench/ts-baseline
+BENCH_STAMP := $(BENCH_TS)/node_modules/.installed
+ROUNDS ?= 7
+
+$(BENCH_STAMP): $(BENCH_TS)/package.json $(BENCH_TS)/package-lock.json
+	cd $(BENCH_TS) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## bench: median/min/max synth wall time, $(ROUNDS) interleaved rounds: reference config lazy vs eager vs a TypeScript cdktf app
+bench: setup $(BENCH_STAMP)
+	cd $(BENCH_TS) && node_modules/.bin/tsc -p .
+	$(PY) scripts/bench.py --rounds $(ROUNDS)
+
+.PHONY: diagram
+DIAGRAM_CONFIG ?= config/reference.yaml
+## diagram: synthesize $(DIAGRAM_CONFIG) to cdktf.out/ and redraw docs/architecture.md (Mermaid) from it
+diagram: setup
+	PPM_CONFIG=$(DIAGRAM_CONFIG) CDKTF_OUTDIR=cdktf.out $(PY) main.py
+	$(PY) scripts/diagram.py --outdir cdktf.out --output docs/architecture.md
 
 clean:
 	rm -rf cdktf.out .pytest_cache

@@ -296,12 +296,34 @@ def _app_spread(cfg):
                       f"at most the user pool's node count ({nodes}): pods are spread one per node with DoNotSchedule")
 
 
+@rule("AKS-004", "Exact Kubernetes patch version pinned while an upgrade channel moves it",
+      "[MS] aks/auto-upgrade-cluster (patch/stable/rapid upgrade the version); [P] kubernetes_cluster "
+      "kubernetes_version (minor aliases such as 1.33 are accepted); AKS refuses downgrades")
+def _aks_version_pin(cfg):
+    c = cfg.cluster
+    if c.kubernetes_version and c.kubernetes_version.count(".") == 2 and \
+            c.automatic_upgrade_channel in ("patch", "stable", "rapid"):
+        minor = c.kubernetes_version.rsplit(".", 1)[0]
+        yield Problem("cluster.kubernetes_version", c.kubernetes_version,
+                      f"a minor version such as {minor!r} with automatic_upgrade_channel "
+                      f"{c.automatic_upgrade_channel!r} (the channel moves the patch; the next apply would try to go back)")
+
+
 @rule("APP-001", "TLS on without a certificate", "[MS] aks/app-routing-dns-ssl (tls-cert-keyvault-uri annotation)")
 def _app_tls(cfg):
     tls = cfg.app.tls
     if tls.enabled and not tls.key_vault_certificate_uri:
         yield Problem("app.tls.key_vault_certificate_uri", None,
                       "the Key Vault certificate URI (https://<vault>.vault.azure.net/certificates/<name>) when app.tls.enabled")
+
+
+@rule("APP-002", "Certificate configured while TLS is off",
+      "[MS] aks/app-routing-dns-ssl: the certificate is only served when the ingress names it")
+def _app_tls_unused(cfg):
+    tls = cfg.app.tls
+    if not tls.enabled and tls.key_vault_certificate_uri:
+        yield Problem("app.tls.enabled", False,
+                      "true to serve app.tls.key_vault_certificate_uri, or remove the URI (it would be ignored)")
 
 
 def check(cfg: EnvironmentConfig) -> list[Problem]:

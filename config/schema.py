@@ -78,6 +78,9 @@ class StateConfig(Strict):
     resource_group: ResourceGroupName
     storage_account: Annotated[str, _pattern(az.STORAGE_ACCOUNT_NAME, "3-24 lowercase letters and digits")]
     container: Annotated[str, _pattern(az.BLOB_CONTAINER_NAME, "3-63 lowercase letters, digits and single hyphens")]
+    #: Public egress CIDRs of operators and CI runners let through the state account's firewall.
+    #: Empty: cluster.api_server.authorized_ip_ranges (the same people reach the API server).
+    allowed_ip_ranges: list[Cidr] = Field(default_factory=list)
 
 
 class NetworkConfig(Strict):
@@ -107,6 +110,9 @@ class PostgresConfig(Strict):
     admin_login: Annotated[str, _pattern(r"(?!pg_)[a-z][a-z0-9_]{0,62}", "1-63 lowercase letters, digits, '_', starting with a letter, not pg_")] = "ppmadmin"
     metadata_database: Annotated[str, _pattern(r"[a-z][a-z0-9_]{0,62}", "1-63 lowercase letters, digits, '_'")] = "packagemanager"
     usage_database: Annotated[str, _pattern(r"[a-z][a-z0-9_]{0,62}", "1-63 lowercase letters, digits, '_'")] = "packagemanager_usage"
+    #: The generated administrator password's generation: increase it to rotate (a new password is
+    #: generated and written, write-only, to the server and the Key Vault secret in the same apply).
+    password_version: Annotated[int, Field(ge=1)] = 1
 
 
 class FilesConfig(Strict):
@@ -116,6 +122,32 @@ class FilesConfig(Strict):
     share_name: Annotated[str, _pattern(az.FILE_SHARE_NAME, "3-63 lowercase letters, digits and single hyphens")] = "ppm-data"
     #: ZRS needs a region with availability zones; LRS is for single-zone development.
     redundancy: Literal["ZRS", "LRS"] = "ZRS"
+
+
+#: [MS] key-vault/general/network-security: vault IP rules take public IPv4 addresses only (private
+#: clients use the private endpoint). RFC 1918, CGNAT, loopback, link-local, "this network".
+_NON_PUBLIC_IPV4 = tuple(ipaddress.IPv4Network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8",
+))
+
+
+def _public_ipv4_range(value: str) -> str:
+    _cidr(value)
+    if any(ipaddress.IPv4Network(value).overlaps(n) for n in _NON_PUBLIC_IPV4):
+        raise ValueError("a public IPv4 address or CIDR (private networks reach the vault through its private endpoint)")
+    return value
+
+
+class KeyVaultConfig(Strict):
+    """The data stack's Key Vault (holds the PostgreSQL administrator password)."""
+
+    #: Public IPv4 addresses/CIDRs of the machines that run `cdktf deploy data`. Empty (default):
+    #: the vault's public endpoint is off and the deployer must run inside the VNet (or a peered
+    #: network) to write the password secret. Non-empty: public endpoint on, default Deny, only these.
+    deployer_ip_ranges: list[Annotated[str, AfterValidator(_public_ipv4_range)]] = Field(default_factory=list)
+    #: Days a deleted vault or secret stays recoverable (purge protection is always on). Azure fixes
+    #: it when the vault is created.
+    soft_delete_retention_days: Annotated[int, Field(ge=7, le=90)] = 90
 
 
 class AutoscalingConfig(Strict):
@@ -169,15 +201,29 @@ class ClusterConfig(Strict):
     node_os_upgrade_channel: Literal["NodeImage", "SecurityPatch", "Unmanaged", "None"] = "NodeImage"
     maintenance_window: MaintenanceWindowConfig = MaintenanceWindowConfig()
     #: Azure DNS zone ids the application-routing add-on may manage (empty: none).
-    app_routing_dns_zone_ids: list[str] = Field(default_factory=list)
+    app_routing_dns_zone_ids: list[Annotated[str, _pattern(
+        r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/(dnszones|privateDnsZones)/[^/]+",
+        "an Azure DNS zone resource id (.../providers/Microsoft.Network/dnszones/<zone> or privateDnsZones/<zone>)",
+    )]] = Field(default_factory=list)
+    #: Disk encryption set (customer-managed key) for node OS disks; unset: platform-managed keys.
+    #: Changing it replaces the cluster.
+    disk_encryption_set_id: Annotated[str, _pattern(
+        r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/diskEncryptionSets/[^/]+",
+        "a disk encryption set resource id (/subscriptions/.../providers/Microsoft.Compute/diskEncryptionSets/<name>)",
+    )] | None = None
+    #: Microsoft Defender for Containers sensor (needs the Defender for Containers plan; billed per vCore).
+    defender: bool = False
 
 
 class TlsConfig(Strict):
+    """TLS at the ingress. There is no Secret name to choose: the application-routing add-on
+    syncs the certificate into ``keyvault-<ingress name>`` ([MS] aks/app-routing-dns-ssl)."""
+
     enabled: bool = False
-    #: Key Vault certificate URI the application-routing add-on serves (keyvault.azure.net/certificates/...).
-    key_vault_certificate_uri: str | None = None
-    #: Kubernetes Secret name for the TLS certificate.
-    secret_name: str = "ppm-tls"
+    #: Key Vault certificate URI the application-routing add-on serves for app.hostname.
+    key_vault_certificate_uri: Annotated[str, _pattern(
+        r"https://[0-9A-Za-z-]{3,24}\.vault\.azure\.net/certificates/[0-9A-Za-z-]{1,127}(/[0-9a-f]{32})?",
+        "https://<vault>.vault.azure.net/certificates/<name>[/<version>]")] | None = None
 
 
 class ResourcesConfig(Strict):
@@ -218,6 +264,7 @@ class EnvironmentConfig(Strict):
     network: NetworkConfig
     postgres: PostgresConfig
     files: FilesConfig
+    key_vault: KeyVaultConfig = KeyVaultConfig()
     cluster: ClusterConfig
     app: AppConfig
     monitoring: MonitoringConfig = MonitoringConfig()

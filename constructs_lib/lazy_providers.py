@@ -16,18 +16,31 @@ an object of a type Python has not seen (``jsii._reference_map._try_import_type_
 It resolves the FQN through ``_submodule_fqn_map``, which these prebuilt packages
 do not ship, so :func:`enable` fills it in from the package's directory listing.
 
+The JavaScript side has the same problem: the jsii kernel loads an assembly with
+``require("@cdktf/provider-azurerm")``, whose ``lib/index.js`` requires all 1,527
+resource modules (~1.8 s of Node time). The packages also ship ``lib/lazy-index.js``
+(same exports, each a getter that requires its module on first use), so while the
+kernel process starts :func:`enable` preloads ``_jsii_lazy_index.cjs`` (via
+``NODE_OPTIONS=--require``) which resolves those package names to ``lazy-index.js``.
+The variables are set only around the kernel start and restored right after, so no
+other child process sees them. If jsii's kernel was already running before
+:func:`enable`, this part silently does not apply (correct, just slower).
+
 Opt-in only: importing :mod:`constructs_lib` never calls :func:`enable`. An app
-calls it once, before its first provider import (``main.py`` does). Setting
-``PPM_EAGER_IMPORTS=1`` makes :func:`enable` a no-op, i.e. stock eager imports;
-the test suite synthesizes both ways and asserts byte-identical output.
+calls it once, before its first cdktf or provider import (``main.py`` does). Setting
+``PPM_EAGER_IMPORTS=1`` makes :func:`enable` a no-op, i.e. stock eager imports on
+both sides; the test suite synthesizes both ways and asserts byte-identical output.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 #: Packages handled by default: python module name -> jsii assembly name.
@@ -40,6 +53,11 @@ DEFAULT_PACKAGES: dict[str, str] = {
 #: Environment switch: any of these values falls back to stock eager imports.
 EAGER_ENV = "PPM_EAGER_IMPORTS"
 _TRUTHY = {"1", "true", "yes", "on"}
+
+#: Node preload script that resolves the provider packages to their ``lib/lazy-index.js``.
+NODE_HOOK = Path(__file__).resolve().with_name("_jsii_lazy_index.cjs")
+#: Read by :data:`NODE_HOOK`: comma-separated jsii assembly names to load lazily.
+LAZY_INDEX_ENV = "PPM_JSII_LAZY_INDEX"
 
 
 def eager_requested() -> bool:
@@ -65,29 +83,55 @@ def _register_submodules(module_name: str, assembly: str, package_dir: Path) -> 
     _reference_map._submodule_fqn_map.update(fqn_map)
 
 
+@contextmanager
+def _node_lazy_index(assemblies: list[str]) -> Iterator[None]:
+    """Environment for the jsii kernel process only: preload :data:`NODE_HOOK`.
+
+    jsii starts Node on its first assembly load and copies ``os.environ`` then; the
+    previous values are restored on exit, so later child processes are unaffected.
+    """
+    saved = {name: os.environ.get(name) for name in ("NODE_OPTIONS", LAZY_INDEX_ENV)}
+    options = saved["NODE_OPTIONS"] or ""
+    os.environ["NODE_OPTIONS"] = f"{options} --require {json.dumps(str(NODE_HOOK))}".strip()
+    os.environ[LAZY_INDEX_ENV] = ",".join(assemblies)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def enable(packages: dict[str, str] | None = None) -> list[str]:
     """Register the provider packages without running their root ``__init__``.
 
-    Call before the first import of any provider module. Packages already
+    Call before the first import of cdktf or any provider module. Packages already
     imported (eagerly) and packages not installed are left alone. Returns the
     module names that were set up lazily (empty when ``PPM_EAGER_IMPORTS`` is set).
     """
     if eager_requested():
         return []
-    enabled = []
+    todo = []
     for module_name, assembly in (packages or DEFAULT_PACKAGES).items():
         if module_name in sys.modules:
             continue
         spec = importlib.util.find_spec(module_name)
         if spec is None or not spec.submodule_search_locations:
             continue
-        package = importlib.util.module_from_spec(spec)  # sets __path__, runs nothing
-        sys.modules[module_name] = package
-        try:
-            importlib.import_module(f"{module_name}._jsii")  # loads the jsii assembly
-        except BaseException:
-            del sys.modules[module_name]
-            raise
-        _register_submodules(module_name, assembly, Path(spec.submodule_search_locations[0]))
-        enabled.append(module_name)
+        todo.append((module_name, assembly, spec))
+    enabled = []
+    node_side = _node_lazy_index([a for _, a, _ in todo]) if NODE_HOOK.is_file() else nullcontext()
+    with node_side:
+        for module_name, assembly, spec in todo:
+            package = importlib.util.module_from_spec(spec)  # sets __path__, runs nothing
+            sys.modules[module_name] = package
+            try:
+                importlib.import_module(f"{module_name}._jsii")  # loads the jsii assembly
+            except BaseException:
+                del sys.modules[module_name]
+                raise
+            _register_submodules(module_name, assembly, Path(spec.submodule_search_locations[0]))
+            enabled.append(module_name)
     return enabled

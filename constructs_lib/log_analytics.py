@@ -30,7 +30,14 @@ class LogAnalyticsProps:
 
 
 class LogAnalyticsWorkspace(Construct):
-    """``azurerm_log_analytics_workspace`` (id ``Resource``), PerGB2018, local auth off."""
+    """``azurerm_log_analytics_workspace`` (id ``Resource``), PerGB2018, local auth off.
+
+    Example::
+
+        workspace = LogAnalyticsWorkspace(self, "logs", LogAnalyticsProps(
+            name="log-dev", resource_group_name=rg.name, location="eastus2"))
+        workspace.id
+    """
 
     def __init__(self, scope: Construct, id: str, props: LogAnalyticsProps) -> None:
         problems = Problems("LogAnalyticsWorkspace")

@@ -48,10 +48,10 @@ class SubnetSpec:
     :param delegation: service to delegate the subnet to, e.g.
         ``Microsoft.DBforPostgreSQL/flexibleServers`` - none. A delegated subnet is
         dedicated to that service.
-    :param inbound_rules: NSG rules; an NSG is created for every subnet (an empty
+    :param inbound_rules: NSG rules - none; an NSG is created for every subnet (an empty
         list still gives one, with Azure's default rules).
     :param private_endpoints: True for a subnet that hosts private endpoints: the
-        NSG is then enforced on them (``private_endpoint_network_policies = "Enabled"``).
+        NSG is then enforced on them (``private_endpoint_network_policies = "Enabled"``) - False.
     """
 
     name: str

@@ -12,6 +12,7 @@ from cdktf_cdktf_provider_azurerm.provider import (
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
+from constructs_lib.policy import PolicyChecks
 from constructs_lib.tagging import RequiredTags
 
 
@@ -54,6 +55,9 @@ class PpmStack(TerraformStack):
             storage_use_azuread=True,  # data-plane calls with Entra ID: shared keys can stay off
         )
         Aspects.of(self).add(RequiredTags(cfg.tags))
+        # Policy last: on each node cdktf runs aspects in the order added, so the checks see the
+        # tags RequiredTags set (and every add_override) as they land in cdk.tf.json.
+        Aspects.of(self).add(PolicyChecks(required_tags=cfg.tags.keys()))
 
     def name(self, kind: str, suffix: str = "") -> str:
         """Resource name following the CAF pattern ``<kind>-<environment>[-<suffix>]``."""

@@ -1,18 +1,146 @@
-"""The `cluster` stack: AKS with the application-routing add-on (issue 4 fills it)."""
+"""The `cluster` stack: AKS across the configured zones with the managed NGINX application-routing add-on.
+
+Depends on `network` only (node subnet, Log Analytics workspace), so it deploys in parallel
+with `data`. Grants that need the data stack's resources (Key Vault Secrets User for the
+Secrets Store CSI identity) are made by the app stack from the attributes below. A static
+NFS PersistentVolume needs no Azure role at all (see constructs_lib/aks.py and
+docs/readme/cluster.md).
+"""
 
 from __future__ import annotations
 
+from cdktf import TerraformOutput
+from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
 from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
 from constructs import Construct
 
-from config.schema import EnvironmentConfig
+from config.schema import ClusterConfig, EnvironmentConfig
+from constructs_lib.aks import AksCluster
+from constructs_lib.aks_props import AksClusterProps, MaintenanceWindow, NodePoolSpec
 from stacks.base import PpmStack
 from stacks.network import NetworkStack
 
+WORKER_POOL = "workers"
+SYSTEM_POOL = "system"
+
+
+def worker_pool(cfg: EnvironmentConfig) -> NodePoolSpec:
+    """The pool that runs Package Manager: fixed size, or autoscaled when configured."""
+    c: ClusterConfig = cfg.cluster
+    scale = c.autoscaling
+    return NodePoolSpec(
+        name=WORKER_POOL,
+        vm_size=c.vm_size,
+        node_count=c.node_count,
+        zones=tuple(cfg.zones),
+        max_pods=c.max_pods,
+        os_disk_size_gb=c.os_disk_size_gb,
+        host_encryption=c.host_encryption,
+        min_count=scale.min_count if scale.enabled else None,
+        max_count=scale.max_count if scale.enabled else None,
+    )
+
+
+def system_pool(cfg: EnvironmentConfig) -> NodePoolSpec | None:
+    c = cfg.cluster
+    if c.system_pool is None:
+        return None
+    return NodePoolSpec(
+        name=SYSTEM_POOL,
+        vm_size=c.system_pool.vm_size,
+        node_count=c.system_pool.node_count,
+        zones=tuple(cfg.zones),
+        max_pods=c.max_pods,
+        os_disk_size_gb=c.os_disk_size_gb,
+        host_encryption=c.host_encryption,
+    )
+
 
 class ClusterStack(PpmStack):
+    """The AKS cluster. Its typed attributes are what the app stack codes against."""
+
     def __init__(self, scope: Construct, cfg: EnvironmentConfig, network: NetworkStack) -> None:
         super().__init__(scope, "cluster", cfg)
         self.network = network
+        c = cfg.cluster
         self.resource_group = ResourceGroup(self, "resource-group", name=self.name("rg", "cluster"), location=cfg.location)
-        self.resource_group.add_override("tags.network_subnet", network.aks_subnet_id)
+        # Whoever runs `cdktf deploy` also installs the Helm release: give it cluster-admin
+        # through Azure RBAC (local accounts are off, so there is no other way in).
+        deployer = DataAzurermClientConfig(self, "deployer")
+        window = c.maintenance_window
+        self.aks = AksCluster(self, "aks", AksClusterProps(
+            name=self.name("aks"),
+            resource_group_name=self.resource_group.name,
+            location=cfg.location,
+            node_resource_group_name=self.name("rg", "cluster-nodes"),
+            vnet_subnet_id=network.aks_subnet_id,
+            log_analytics_workspace_id=network.log_analytics_workspace_id,
+            workers=worker_pool(cfg),
+            system_pool=system_pool(cfg),
+            kubernetes_version=c.kubernetes_version,
+            sku_tier="Standard",  # uptime SLA: the point of spreading over zones
+            network_policy=c.network_policy,
+            pod_cidr=c.pod_cidr,
+            service_cidr=c.service_cidr,
+            dns_service_ip=c.dns_service_ip,
+            authorized_ip_ranges=tuple(c.api_server.authorized_ip_ranges),
+            private_cluster=c.api_server.private_cluster,
+            allow_public_without_authorized_ranges=c.api_server.allow_public_without_authorized_ranges,
+            tenant_id=deployer.tenant_id,
+            admin_group_object_ids=tuple(c.admin_group_object_ids),
+            admin_principal_ids=(deployer.object_id,),
+            automatic_upgrade_channel=c.automatic_upgrade_channel,
+            node_os_upgrade_channel=c.node_os_upgrade_channel,
+            maintenance_window=MaintenanceWindow(
+                day_of_week=window.day_of_week, start_time=window.start_time,
+                duration_hours=window.duration_hours, utc_offset=window.utc_offset),
+            app_routing_dns_zone_ids=tuple(c.app_routing_dns_zone_ids),
+            disk_encryption_set_id=c.disk_encryption_set_id,
+            defender=c.defender,
+        ))
+
+        # Outputs for operators (`cdktf output cluster`); no kubeconfig, no certificate.
+        for name, value in {
+            "cluster_name": self.cluster_name,
+            "cluster_resource_group_name": self.cluster_resource_group_name,
+            "oidc_issuer_url": self.oidc_issuer_url,
+            "secrets_provider_client_id": self.aks.secrets_provider_client_id,
+            "kubelet_identity_client_id": self.aks.kubelet_identity_client_id,
+            "app_routing_identity_client_id": self.aks.app_routing_identity_client_id,
+            "cluster_identity_principal_id": self.cluster_identity_principal_id,
+        }.items():
+            TerraformOutput(self, name, value=value)
+
+    # Typed attributes the app stack references (each becomes a cross-stack output).
+    @property
+    def cluster_name(self) -> str:
+        return self.aks.name
+
+    @property
+    def cluster_resource_group_name(self) -> str:
+        return self.resource_group.name
+
+    @property
+    def cluster_id(self) -> str:
+        return self.aks.id
+
+    @property
+    def oidc_issuer_url(self) -> str:
+        return self.aks.oidc_issuer_url
+
+    @property
+    def secrets_provider_client_id(self) -> str:
+        return self.aks.secrets_provider_client_id
+
+    @property
+    def secrets_provider_object_id(self) -> str:
+        return self.aks.secrets_provider_object_id
+
+    @property
+    def kubelet_identity_object_id(self) -> str:
+        return self.aks.kubelet_identity_object_id
+
+    @property
+    def cluster_identity_principal_id(self) -> str:
+        """Principal id of the *user-assigned* control-plane identity (``id-aks-<env>``)."""
+        return self.aks.cluster_identity_principal_id

@@ -6,36 +6,71 @@ after ``app.synth()`` succeeded.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 from config.schema import EnvironmentConfig
+
+if TYPE_CHECKING:
+    from cdktf import App
+
+#: Builds (does not synthesize) an App for a config into an output directory.
+AppBuilder = Callable[[EnvironmentConfig, str], "App"]
+
+
+#: cdktf's message when a policy Aspect (or any construct) added an error annotation.
+_ANNOTATION_ERRORS = 'Encountered Annotations with level "ERROR"'
 
 
 class SynthError(Exception):
     """Synth failed for a reason the user can fix (construct props, policy annotations)."""
 
 
-def synthesize(cfg: EnvironmentConfig, target: Path) -> Path:
-    """Build and synthesize the app into ``target`` atomically; return ``target``."""
+def _refuse_error_annotations(outdir: Path) -> None:
+    """Fail on error annotations even when CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS let cdktf write.
+
+    cdktf then records them in manifest.json only; policy violations must never reach cdktf.out.
+    """
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    errors = [f"[{a.get('constructPath')}] {a.get('message')}" for stack in manifest.get("stacks", {}).values()
+              for a in stack.get("annotations", []) if a.get("level") == "@cdktf/error"]
+    if errors:
+        raise SynthError(f"{_ANNOTATION_ERRORS}:\n" + "\n".join(errors))
+
+
+def synthesize(cfg: EnvironmentConfig, target: Path, build: AppBuilder | None = None) -> Path:
+    """Build and synthesize the app into ``target`` atomically; return ``target``.
+
+    ``build`` defaults to the four-stack app (:func:`stacks.app_builder.build_app`); it is
+    called with a staging directory that is a sibling of ``target`` (same depth).
+    """
     from constructs_lib.validation import PropsError
-    from stacks.app_builder import build_app
+
+    if build is None:
+        from stacks.app_builder import build_app as build
 
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
     try:
-        app = build_app(cfg, str(staging))
+        app = build(cfg, str(staging))
         app.synth()
+        _refuse_error_annotations(staging)
     except PropsError as err:
         shutil.rmtree(staging, ignore_errors=True)
         raise SynthError(str(err)) from None
     except Exception as err:  # jsii surfaces error annotations (policy Aspects) as JSIIError
         shutil.rmtree(staging, ignore_errors=True)
-        if type(err).__module__.startswith("jsii"):
-            raise SynthError(str(err).strip()) from None
+        # jsii's process provider raises a plain RuntimeError caused by a JavaScriptError when the
+        # JS side throws; cdktf's error-annotation message is what identifies a policy failure.
+        if type(err).__module__.startswith("jsii") or _ANNOTATION_ERRORS in str(err):
+            # cdktf's hint to set CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS is dropped: we refuse regardless.
+            lines = str(err).strip().removeprefix("Error: ").splitlines()
+            raise SynthError("\n".join(line for line in lines if "CDKTF_CONTINUE_SYNTH" not in line).strip()) from None
         raise
     previous = None
     if target.exists():

@@ -1,0 +1,124 @@
+"""Kubernetes manifests as plain dicts: the Azure Files NFS PersistentVolume and the
+Key Vault SecretProviderClass that :class:`constructs_lib.package_manager.PackageManagerRelease`
+puts into the chart's ``extraObjects``.
+
+Pure Python (no cdktf import): values may be cdktf tokens (``${...}`` strings), which
+end up as Terraform interpolations inside the release's YAML values. Tests validate
+the output against the Kubernetes schemas (kubernetes-validate) and the CRD.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+
+#: [SEED] Posit's AKS reference architecture; [CSI] the driver passes mountOptions to mount.nfs
+#: and adds vers=4,minorversion=1,sec=sys itself.
+NFS_MOUNT_OPTIONS: tuple[str, ...] = ("nconnect=4", "noresvport", "actimeo=30", "lookupcache=pos")
+
+#: [CSI] kubernetes-sigs/azurefile-csi-driver: the Azure Files CSI driver name.
+AZURE_FILES_CSI_DRIVER = "file.csi.azure.com"
+#: [CSI] kubernetes-sigs/secrets-store-csi-driver: the Secrets Store CSI driver name.
+SECRETS_STORE_CSI_DRIVER = "secrets-store.csi.k8s.io"
+SECRET_PROVIDER_CLASS_API = "secrets-store.csi.x-k8s.io/v1"
+
+
+def azure_files_nfs_persistent_volume(
+    *,
+    name: str,
+    storage_class_name: str,
+    resource_group_name: str,
+    storage_account_name: str,
+    share_name: str,
+    capacity: str,
+    claim_namespace: str,
+    claim_name: str,
+    mount_options: Sequence[str] = NFS_MOUNT_OPTIONS,
+) -> dict:
+    """A static PersistentVolume for an existing Azure Files NFS share.
+
+    ``claimRef`` reserves the volume for exactly one claim ([K8S] persistent-volumes
+    "Reserving a PersistentVolume"); the claim names it back through ``volumeName``
+    and the same ``storageClassName``, so neither side can bind anything else.
+    Mounting an NFS share needs no storage account key or Azure role ([MS] aks
+    create-volume-azure-files: "Mounting NFS file shares doesn't require key-based
+    authentication"; [CSI] docs/workload-identity-static-pv-mount.md: "NFS mount does
+    not need credentials").
+    """
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": name},
+        "spec": {
+            "capacity": {"storage": capacity},
+            "accessModes": ["ReadWriteMany"],
+            "volumeMode": "Filesystem",
+            # Deleting the claim (or the release) must never delete the share's data.
+            "persistentVolumeReclaimPolicy": "Retain",
+            "storageClassName": storage_class_name,
+            "claimRef": {"namespace": claim_namespace, "name": claim_name},
+            "mountOptions": list(mount_options),
+            "csi": {
+                "driver": AZURE_FILES_CSI_DRIVER,
+                "readOnly": False,
+                # [CSI]/[MS]: unique in the cluster; the driver's own format {rg}#{account}#{share}.
+                "volumeHandle": f"{resource_group_name}#{storage_account_name}#{share_name}",
+                "volumeAttributes": {
+                    "resourceGroup": resource_group_name,
+                    "storageAccount": storage_account_name,
+                    "shareName": share_name,
+                    "protocol": "nfs",
+                },
+            },
+        },
+    }
+
+
+def key_vault_secret_provider_class(
+    *,
+    name: str,
+    namespace: str,
+    key_vault_name: str,
+    tenant_id: str,
+    identity_client_id: str,
+    synced_secrets: Mapping[str, Mapping[str, str]],
+) -> dict:
+    """A SecretProviderClass for the AKS Key Vault provider add-on, syncing into Secrets.
+
+    ``synced_secrets`` maps a Kubernetes Secret name to ``{key in that Secret: Key Vault
+    secret name}``. The Secrets are created (and kept in step) by the driver only while
+    a pod mounts a CSI volume that names this class ([CSI-KV] sync-with-k8s-secrets).
+
+    Access is through the add-on's user-assigned identity (``identity_client_id``), as in
+    [CSI-KV] identity-access-modes/user-assigned-msi-mode and [MS] aks
+    csi-secrets-store-identity-access; that identity needs "Key Vault Secrets User".
+    """
+    vault_objects = sorted({kv_name for keys in synced_secrets.values() for kv_name in keys.values()})
+    # The provider reads `objects` as YAML whose `array` items are YAML documents again;
+    # written out in the documented literal-block layout so it reads like the docs.
+    objects = "array:\n" + "".join(
+        f"  - |\n    objectName: {obj}\n    objectType: secret\n" for obj in vault_objects)
+    return {
+        "apiVersion": SECRET_PROVIDER_CLASS_API,
+        "kind": "SecretProviderClass",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "provider": "azure",
+            "parameters": {
+                "usePodIdentity": "false",
+                "useVMManagedIdentity": "true",
+                "userAssignedIdentityID": identity_client_id,
+                "keyvaultName": key_vault_name,
+                "tenantId": tenant_id,
+                "objects": objects,
+            },
+            "secretObjects": [
+                {
+                    "secretName": secret_name,
+                    "type": "Opaque",
+                    "data": [{"objectName": kv_name, "key": key} for key, kv_name in keys.items()],
+                }
+                for secret_name, keys in synced_secrets.items()
+            ],
+        },
+    }

@@ -1,0 +1,213 @@
+"""A private Key Vault: RBAC authorization, purge protection, private endpoint, public access off."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+from cdktf import ITerraformDependable, TerraformResourceLifecycle
+from cdktf_cdktf_provider_azurerm.key_vault import KeyVault as KeyVaultResource, KeyVaultNetworkAcls
+from cdktf_cdktf_provider_azurerm.key_vault_secret import KeyVaultSecret
+from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
+from constructs import Construct
+
+from constructs_lib.diagnostics import Diagnostics, DiagnosticsProps
+from constructs_lib.private_endpoint import PrivateEndpoint, PrivateEndpointProps
+from constructs_lib.validation import Problems, is_token
+
+# [MS] resource-name-rules Microsoft.KeyVault/vaults: 3-24 alphanumerics and hyphens, start with a
+# letter, end with a letter or digit, no consecutive hyphens. Globally unique (DNS name).
+_NAME = re.compile(r"(?!.*--)[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]")
+# [MS] resource-name-rules Microsoft.KeyVault/vaults/secrets: 1-127 alphanumerics and hyphens.
+_SECRET_NAME = re.compile(r"[0-9A-Za-z-]{1,127}")
+# [P] azurerm_key_vault soft_delete_retention_days: 7-90.
+SOFT_DELETE_DAYS = (7, 90)
+
+
+#: Ranges the vault firewall never sees as a source: RFC 1918 private, CGNAT, loopback, link-local,
+#: "this network". [MS] key-vault/general/network-security: IP rules take public IPv4 addresses only;
+#: private clients come in through the private endpoint.
+NON_PUBLIC_RANGES = tuple(ipaddress.IPv4Network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8",
+))
+
+
+def public_ipv4_rule(value: str) -> bool:
+    """True for an IPv4 address or CIDR (host bits zero) outside :data:`NON_PUBLIC_RANGES`."""
+    try:
+        net = ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        return False
+    return not any(net.overlaps(private) for private in NON_PUBLIC_RANGES)
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeyVaultProps:
+    """Props of :class:`PrivateKeyVault`.
+
+    :param name: vault name, 3-24 letters, digits and hyphens, globally unique. Changing it
+        replaces the vault (and a soft-deleted vault keeps its name reserved for the retention period).
+    :param resource_group_name: its resource group.
+    :param location: Azure region.
+    :param tenant_id: Entra ID tenant that authenticates requests to the vault.
+    :param private_endpoint_subnet_id: subnet for the vault's private endpoint (``vault`` sub-resource).
+    :param private_dns_zone_id: the ``privatelink.vaultcore.azure.net`` zone the endpoint registers in.
+    :param sku_name: ``standard`` (default) or ``premium`` (HSM-backed keys).
+    :param soft_delete_retention_days: 7-90; default 90. Azure fixes it at creation: changing it later
+        fails at apply.
+    :param allowed_ip_ranges: public IPv4 addresses or CIDRs allowed through the vault firewall -
+        none: public network access is disabled and the data plane is reachable only through the
+        private endpoint. When set, public access is enabled with default action Deny, no bypass
+        for Azure services, and only these addresses.
+    :param log_analytics_workspace_id: send audit logs and metrics there - no diagnostics.
+    :param prevent_destroy: ``lifecycle.prevent_destroy`` on the vault - True.
+    :param tags: - none (a tagging Aspect may add them).
+    """
+
+    name: str
+    resource_group_name: str
+    location: str
+    tenant_id: str
+    private_endpoint_subnet_id: str
+    private_dns_zone_id: str
+    sku_name: str = "standard"
+    soft_delete_retention_days: int = 90
+    allowed_ip_ranges: Sequence[str] = ()
+    log_analytics_workspace_id: str | None = None
+    prevent_destroy: bool = True
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class PrivateKeyVault(Construct):
+    """``azurerm_key_vault`` (id ``Resource``) in RBAC mode with purge protection and soft delete,
+    its private endpoint (``private_endpoint``) and optional diagnostics.
+
+    Access is granted with :meth:`grant` (Azure RBAC role assignments scoped to the vault);
+    secrets written by Terraform go through :meth:`add_secret`, which waits for the grants and
+    the private endpoint made so far (data-plane calls need both).
+
+    Example::
+
+        vault = PrivateKeyVault(self, "key-vault", KeyVaultProps(
+            name="kv-dev-1a2b3c4d", resource_group_name=rg, location="eastus2", tenant_id=tenant,
+            private_endpoint_subnet_id=pe_subnet, private_dns_zone_id=kv_zone))
+        vault.grant("deployer", principal_id=me.object_id, role="Key Vault Secrets Officer")
+        vault.add_secret("db-password", name="db-password", value_wo=password.result, value_wo_version=1)
+    """
+
+    def __init__(self, scope: Construct, id: str, props: KeyVaultProps) -> None:
+        _validate(props)
+        super().__init__(scope, id)
+        self.props = props
+        ranges = list(props.allowed_ip_ranges)
+        self.resource = KeyVaultResource(
+            self, "Resource",
+            name=props.name,
+            resource_group_name=props.resource_group_name,
+            location=props.location,
+            tenant_id=props.tenant_id,
+            sku_name=props.sku_name,
+            rbac_authorization_enabled=True,  # Azure RBAC, no access policies [P] (4.x name)
+            purge_protection_enabled=True,    # a deleted vault or secret can be recovered, never purged early
+            soft_delete_retention_days=props.soft_delete_retention_days,
+            public_network_access_enabled=bool(ranges),
+            network_acls=KeyVaultNetworkAcls(default_action="Deny", bypass="None", ip_rules=ranges or None),
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy),
+            tags=dict(props.tags) or None,
+        )
+        self.private_endpoint = PrivateEndpoint(self, "private-endpoint", PrivateEndpointProps(
+            name=f"pe-{props.name}",
+            resource_group_name=props.resource_group_name,
+            location=props.location,
+            subnet_id=props.private_endpoint_subnet_id,
+            target_resource_id=self.resource.id,
+            subresource_name="vault",
+            private_dns_zone_ids=[props.private_dns_zone_id],
+            tags=props.tags,
+        ))
+        self.diagnostics = None
+        if props.log_analytics_workspace_id:
+            self.diagnostics = Diagnostics(self, "diagnostics", DiagnosticsProps(
+                target_resource_id=self.resource.id, log_analytics_workspace_id=props.log_analytics_workspace_id))
+        self.role_assignments: dict[str, RoleAssignment] = {}
+        self.secrets: dict[str, KeyVaultSecret] = {}
+
+    def grant(self, id: str, *, principal_id: str, role: str, principal_type: str | None = None) -> RoleAssignment:
+        """Assign a built-in role (e.g. ``Key Vault Secrets User``) to a principal, scoped to this vault.
+
+        :param id: construct id, unique within this vault (``grant-<id>``).
+        :param principal_type: ``User``, ``Group`` or ``ServicePrincipal`` - detected by Azure.
+        """
+        problems = Problems("PrivateKeyVault.grant")
+        problems.require(role.startswith("Key Vault "), "role", role,
+                         "a Key Vault data-plane role such as 'Key Vault Secrets User' or 'Key Vault Secrets Officer'")
+        problems.require(id not in self.role_assignments, "id", id, "an id not used by another grant on this vault")
+        problems.raise_if_any()
+        assignment = RoleAssignment(
+            self, f"grant-{id}",
+            scope=self.resource.id,
+            role_definition_name=role,
+            principal_id=principal_id,
+            principal_type=principal_type,
+        )
+        self.role_assignments[id] = assignment
+        return assignment
+
+    def add_secret(self, id: str, *, name: str, value_wo: str, value_wo_version: int,
+                   content_type: str = "password") -> KeyVaultSecret:
+        """A secret whose value is write-only: Terraform sends it and keeps it out of state and plan.
+
+        The value is (re)written only when ``value_wo_version`` changes (Terraform >= 1.11). The
+        secret depends on every grant made so far and on the private endpoint.
+
+        :param content_type: a hint for readers - ``password``.
+        """
+        problems = Problems("PrivateKeyVault.add_secret")
+        problems.require(is_token(name) or bool(_SECRET_NAME.fullmatch(name)), "name", name,
+                         "1-127 letters, digits and hyphens")
+        problems.require(isinstance(value_wo_version, int) and value_wo_version >= 1, "value_wo_version",
+                         value_wo_version, "an integer >= 1; increase it to write a new value")
+        problems.require(bool(value_wo), "value_wo", "<empty>", "a value (normally a reference such as random_password.result)")
+        problems.require(id not in self.secrets, "id", id, "an id not used by another secret in this vault")
+        problems.raise_if_any()
+        depends: list[ITerraformDependable] = [*self.role_assignments.values(), self.private_endpoint.resource]
+        secret = KeyVaultSecret(
+            self, f"secret-{id}",
+            key_vault_id=self.resource.id,
+            name=name,
+            value_wo=value_wo,
+            value_wo_version=value_wo_version,
+            content_type=content_type,
+            depends_on=depends,
+        )
+        self.secrets[id] = secret
+        return secret
+
+    @property
+    def id(self) -> str:
+        return self.resource.id
+
+    @property
+    def name(self) -> str:
+        return self.resource.name
+
+    @property
+    def vault_uri(self) -> str:
+        return self.resource.vault_uri
+
+
+def _validate(props: KeyVaultProps) -> None:
+    problems = Problems("PrivateKeyVault")
+    problems.require(is_token(props.name) or bool(_NAME.fullmatch(props.name)), "name", props.name,
+                     "3-24 letters, digits and single hyphens, starting with a letter, ending with a letter or digit")
+    problems.require(props.sku_name in ("standard", "premium"), "sku_name", props.sku_name, "'standard' or 'premium'")
+    lo, hi = SOFT_DELETE_DAYS
+    problems.require(lo <= props.soft_delete_retention_days <= hi, "soft_delete_retention_days",
+                     props.soft_delete_retention_days, f"{lo} to {hi} days")
+    for value in props.allowed_ip_ranges:
+        problems.require(public_ipv4_rule(value), "allowed_ip_ranges", value,
+                         "public IPv4 addresses or CIDRs such as 203.0.113.7 or 203.0.113.0/24 "
+                         "(private addresses reach the vault through its private endpoint)")
+    problems.raise_if_any()

@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""Plan guard: summarize Terraform JSON plans and refuse ones that destroy protected data.
+
+    python scripts/plan_guard.py [--protected-type TYPE]... [--allow-destroy] [--output FILE] PLAN.json...
+
+Reads plans written by ``terraform show -json PLANFILE`` and prints one Markdown section
+per plan (adds, in-place changes, replacements, destroys, forgets, drift; the address of
+every replacement and destroy), ready to paste as a pull-request comment.
+
+Exit status:
+  0  nothing protected would be deleted or replaced (or --allow-destroy was given)
+  1  a protected resource would be deleted or replaced; each one is named with the reason
+  2  a file is missing or is not a Terraform plan in JSON
+
+``--protected-type`` replaces the default list (:data:`PROTECTED_TYPES`); repeat it for
+several types. Only standard library: runs anywhere Python 3.9+ does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+#: Resource types whose deletion or replacement loses data or takes the service down:
+#: the package database and its server, the NFS share and its account (and the state
+#: account), the Key Vault holding the DB password, and the cluster itself.
+PROTECTED_TYPES: tuple[str, ...] = (
+    "azurerm_postgresql_flexible_server",
+    "azurerm_postgresql_flexible_server_database",
+    "azurerm_storage_account",
+    "azurerm_storage_share",
+    "azurerm_key_vault",
+    "azurerm_key_vault_secret",
+    "azurerm_kubernetes_cluster",
+)
+
+EXIT_OK, EXIT_BLOCKED, EXIT_BAD_INPUT = 0, 1, 2
+
+#: Terraform's ``action_reason`` values, in words ([TF] internals/json-format, "Change Representation").
+ACTION_REASONS = {
+    "replace_because_tainted": "the object is tainted",
+    "replace_because_cannot_update": "an argument that cannot be updated in place changed",
+    "replace_by_request": "replacement was requested (-replace)",
+    "replace_by_triggers": "replace_triggered_by fired",
+    "delete_because_no_resource_config": "its configuration was removed",
+    "delete_because_no_move_target": "a moved block points to no resource",
+    "delete_because_count_index": "its count index is out of range",
+    "delete_because_each_key": "its for_each key is gone",
+    "delete_because_no_module": "its module was removed",
+    "read_because_config_unknown": "its configuration depends on values known only after apply",
+    "read_because_dependency_pending": "a dependency has pending changes",
+}
+
+
+class PlanError(Exception):
+    """A file cannot be read as a Terraform JSON plan."""
+
+
+@dataclass(frozen=True)
+class Change:
+    address: str
+    type: str
+    actions: tuple[str, ...]
+    reason: str | None = None
+    replace_paths: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        """create, update, replace, delete, forget, read or no-op."""
+        acts = set(self.actions)
+        if {"delete", "create"} <= acts:
+            return "replace"
+        if acts == {"delete"}:
+            return "delete"
+        if acts == {"forget"} or {"forget", "create"} <= acts:
+            return "forget"
+        if acts == {"create"}:
+            return "create"
+        if acts == {"update"}:
+            return "update"
+        if acts == {"read"}:
+            return "read"
+        return "no-op"
+
+    def describe(self) -> str:
+        """How and why, e.g. ``delete then create; forced by triggers_replace``."""
+        if self.kind == "forget":
+            return "leaves Terraform state only; the real object is kept (removed block, destroy = false)"
+        parts = []
+        if self.kind == "replace":
+            # ["delete","create"]: the old object is gone before the new one exists (downtime, data
+            # loss); ["create","delete"]: create_before_destroy, the old one is still deleted.
+            parts.append("delete, then create" if self.actions[0] == "delete" else "create replacement, then delete (create_before_destroy)")
+        if self.reason:
+            parts.append(ACTION_REASONS.get(self.reason, self.reason))
+        if self.replace_paths:
+            parts.append("forced by " + ", ".join(self.replace_paths))
+        return "; ".join(parts)
+
+
+@dataclass
+class PlanSummary:
+    name: str
+    changes: list[Change] = field(default_factory=list)
+    drift: list[Change] = field(default_factory=list)
+    errored: bool = False
+
+    def of(self, kind: str) -> list[Change]:
+        return [c for c in self.changes if c.kind == kind]
+
+
+def _path_text(path: Sequence[Any]) -> str:
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
+
+
+def _change(entry: dict[str, Any]) -> Change:
+    change = entry.get("change") or {}
+    return Change(
+        address=entry.get("address", "?"),
+        type=entry.get("type", "?"),
+        actions=tuple(change.get("actions") or ("no-op",)),
+        reason=entry.get("action_reason"),
+        replace_paths=tuple(_path_text(p) for p in change.get("replace_paths") or ()),
+    )
+
+
+def stack_name(path: Path) -> str:
+    """``plans/network.json`` and ``plans/network.tfplan.json`` -> ``network``."""
+    name = path.name
+    for suffix in (".json", ".tfplan"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+def load_plan(path: Path, name: str | None = None) -> PlanSummary:
+    """Parse one ``terraform show -json`` plan (managed resources only; data reads are skipped)."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise PlanError(f"{path}: cannot read: {err.strerror}") from None
+    except json.JSONDecodeError as err:
+        raise PlanError(f"{path}: not JSON ({err.msg} at line {err.lineno}); "
+                        "write plans with `terraform show -json PLANFILE > PLAN.json`") from None
+    if not isinstance(doc, dict) or "format_version" not in doc or ("planned_values" not in doc and "resource_changes" not in doc):
+        raise PlanError(f"{path}: not a Terraform plan (no format_version/planned_values); "
+                        "`terraform show -json` of a state file is not a plan")
+    summary = PlanSummary(name=name or stack_name(path), errored=bool(doc.get("errored")))
+    for entry in doc.get("resource_changes") or ():
+        if entry.get("mode", "managed") == "managed":
+            summary.changes.append(_change(entry))
+    for entry in doc.get("resource_drift") or ():
+        if entry.get("mode", "managed") == "managed":
+            summary.drift.append(_change(entry))
+    return summary
+
+
+@dataclass(frozen=True)
+class Violation:
+    plan: str
+    change: Change
+
+    def __str__(self) -> str:
+        why = self.change.describe()
+        verb = "replaced" if self.change.kind == "replace" else "deleted"
+        return (f"{self.plan}: {self.change.address} ({self.change.type}, protected) would be {verb}"
+                + (f": {why}" if why else ""))
+
+
+def violations(plans: Iterable[PlanSummary], protected: Iterable[str]) -> list[Violation]:
+    """Every protected resource a plan would delete or replace (forget, update and no-op are fine)."""
+    protected = set(protected)
+    return [Violation(p.name, c) for p in plans for c in p.changes
+            if c.type in protected and c.kind in ("delete", "replace")]
+
+
+def _bullets(changes: list[Change], protected: set[str]) -> list[str]:
+    lines = []
+    for c in changes:
+        flag = " **(protected type)**" if c.type in protected else ""
+        why = c.describe()
+        lines.append(f"- `{c.address}`{flag}" + (f": {why}" if why else ""))
+    return lines
+
+
+def render(plans: Sequence[PlanSummary], protected: Sequence[str], allow_destroy: bool) -> str:
+    """The Markdown report: one section per plan, then the verdict."""
+    protected_set = set(protected)
+    out = ["# Terraform plan summary", ""]
+    for plan in plans:
+        counts = {k: len(plan.of(k)) for k in ("create", "update", "replace", "delete", "forget")}
+        out += [f"## {plan.name}", ""]
+        if plan.errored:
+            out += ["> **Warning:** this plan is marked errored; it is incomplete.", ""]
+        out += ["| Adds | Changes | Replacements | Destroys | Forgets |", "|---:|---:|---:|---:|---:|",
+                f"| {counts['create']} | {counts['update']} | {counts['replace']} | {counts['delete']} | {counts['forget']} |", ""]
+        if not any(counts.values()):
+            out += ["No changes.", ""]
+        for title, kind in (("Replacements", "replace"), ("Destroys", "delete"),
+                            ("Forgets (removed from state, not destroyed)", "forget")):
+            if plan.of(kind):
+                out += [f"**{title}:**", "", *_bullets(plan.of(kind), protected_set), ""]
+        drift = [d for d in plan.drift if d.kind != "no-op"]
+        if drift:
+            out += ["**Drift (changed outside Terraform since the last apply):**", ""]
+            for d in drift:
+                what = "deleted outside Terraform" if d.kind == "delete" else d.kind.replace("update", "changed outside Terraform")
+                flag = " **(protected type)**" if d.type in protected_set else ""
+                out.append(f"- `{d.address}`{flag}: {what}")
+            out.append("")
+    found = violations(plans, protected)
+    if not found:
+        out += ["## Guard: passed", "", "No protected resource would be deleted or replaced.",
+                f"Protected types: {', '.join(f'`{t}`' for t in protected)}.", ""]
+    else:
+        head = "## Guard: allowed by --allow-destroy" if allow_destroy else "## Guard: BLOCKED"
+        out += [head, "", "These protected resources would be deleted or replaced:", ""]
+        out += [f"- {v}" for v in found]
+        out += ["", "Reviewed and intended? Re-run with `--allow-destroy` (make: `ALLOW_DESTROY=1`)." if not allow_destroy
+                else "The override was given explicitly; make sure a backup or restore path exists.", ""]
+    return "\n".join(out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="plan_guard.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("plans", nargs="+", type=Path, metavar="PLAN.json", help="output of `terraform show -json PLANFILE`")
+    parser.add_argument("--protected-type", action="append", dest="protected", metavar="TYPE",
+                        help=f"resource type never to delete or replace; repeatable; replaces the default ({', '.join(PROTECTED_TYPES)})")
+    parser.add_argument("--allow-destroy", action="store_true", help="report protected deletions/replacements but exit 0")
+    parser.add_argument("--output", type=Path, metavar="FILE", help="also write the Markdown to FILE")
+    args = parser.parse_args(argv)
+    protected = tuple(args.protected or PROTECTED_TYPES)
+    try:
+        plans = [load_plan(p) for p in args.plans]
+    except PlanError as err:
+        print(f"plan_guard: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    report = render(plans, protected, args.allow_destroy)
+    print(report)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(report + "\n", encoding="utf-8")
+    found = violations(plans, protected)
+    for v in found:
+        print(("plan_guard: allowed: " if args.allow_destroy else "plan_guard: BLOCKED: ") + str(v), file=sys.stderr)
+    return EXIT_BLOCKED if found and not args.allow_destroy else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

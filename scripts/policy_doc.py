@@ -1,0 +1,165 @@
+"""Generate docs/readme/policy.md from the rule tables themselves, so the README cannot drift.
+
+    .venv/bin/python scripts/policy_doc.py          # rewrite docs/readme/policy.md
+    .venv/bin/python scripts/policy_doc.py --check  # exit 1 if the file is stale (tests assert the same)
+
+Sources: ``config.rules.RULES`` (config rules), ``constructs_lib.policy.POLICY_RULES``
+(synth-time Aspects) and the ``skip-check`` entries of ``.checkov.yaml``, each written
+``- CKV_ID  # <reason>`` on one line. The compensating control comes from the same line
+(``# <reason>; compensating control: <control>``) or, failing that, from :data:`COMPENSATING`.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "readme" / "policy.md"
+CHECKOV_CONFIG = ROOT / ".checkov.yaml"
+
+_SKIP_LINE = re.compile(r"^\s*-\s*(?P<id>CKV2?_[A-Z0-9]+_\d+)\s*(?:#\s*(?P<comment>.*))?$")
+_CONTROL = re.compile(r"\s*[;.,]?\s*compensating control:\s*", re.IGNORECASE)
+
+
+#: Compensating control per skipped check, from the stack owners' "Policy skips" sections
+#: (docs/readme/cluster.md, data.md, delivery.md). A skip without one fails tests/test_checkov.py.
+COMPENSATING: dict[str, str] = {
+    # state stack (docs/readme/delivery.md)
+    "CKV_AZURE_59": "state account firewall default Deny with an IP allow-list; Entra ID only (shared keys off); RBAC per identity",
+    "CKV2_AZURE_33": "state account firewall default Deny with an IP allow-list; Entra ID only; RBAC per identity",
+    "CKV2_AZURE_1": "Microsoft-managed keys plus infrastructure (double) encryption on the state account; "
+                    "platform-managed keys on the NFS account (docs/readme/data.md)",
+    "CKV_AZURE_33": "shared keys off; the account has no queues",
+    "CKV2_AZURE_21": "blob versioning and soft delete; add a diagnostic setting to a workspace if read audit is needed",
+    # cluster stack (docs/readme/cluster.md)
+    "CKV_AZURE_226": "managed OS disk with encryption at host",
+    "CKV_AZURE_117": "platform keys + encryption at host; set cluster.disk_encryption_set_id to pass",
+    "CKV_AZURE_232": "set cluster.system_pool to pass (CriticalAddonsOnly system pool)",
+    "CKV_AZURE_115": "API server restricted by authorized IP ranges (CKV_AZURE_6 passes); "
+                     "cluster.api_server.private_cluster: true passes",
+    # data stack (docs/readme/data.md)
+    "CKV_AZURE_206": "ZRS across three zones; share soft delete 7 days; prevent_destroy",
+    "CKV2_AZURE_38": "share_properties.retention_policy.days = 7 is set",
+    "CKV2_AZURE_57": "no public access; NSG allows 5432 from the node subnet only",
+    "CKV_AZURE_136": "config choice postgres.geo_redundant_backup (decide at creation); zone-redundant HA; 7-35 day PITR",
+    "CKV_AZURE_41": "rotation by postgres.password_version; vault audit logs to Log Analytics",
+}
+
+
+@dataclass(frozen=True)
+class Skip:
+    """One ``skip-check`` entry: the check id, its same-line comment split into reason and control."""
+
+    check_id: str
+    comment: str
+
+    @property
+    def reason(self) -> str:
+        return _CONTROL.split(self.comment, maxsplit=1)[0].strip().rstrip(".;") if self.comment else ""
+
+    @property
+    def control(self) -> str:
+        parts = _CONTROL.split(self.comment, maxsplit=1)
+        return parts[1].strip().rstrip(".") if len(parts) == 2 else COMPENSATING.get(self.check_id, "")
+
+
+def checkov_skips(text: str) -> list[Skip]:
+    """Every ``skip-check`` list item of a .checkov.yaml text, in order (a malformed line keeps its text as id)."""
+    skips: list[Skip] = []
+    inside = False
+    for line in text.splitlines():
+        if re.match(r"^skip-check\s*:", line):
+            inside = True
+            continue
+        if inside and re.match(r"^[^\s#]", line):
+            inside = False  # the next top-level key
+        if inside and line.strip().startswith("-"):
+            match = _SKIP_LINE.match(line)
+            skips.append(Skip(match["id"], (match["comment"] or "").strip()) if match else Skip(line.strip(), ""))
+    return skips
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render() -> str:
+    sys.path.insert(0, str(ROOT))
+    from stacks.runtime import use_supported_node
+
+    use_supported_node()
+    from config.rules import RULES
+    from constructs_lib.policy import POLICY_RULES, STATEFUL_TYPES
+
+    skips = checkov_skips(CHECKOV_CONFIG.read_text())
+    skip_rows = [[f"`{s.check_id}`", s.reason or "(no reason given)", s.control or "(none given)"] for s in skips]
+    return f"""<!-- Generated by scripts/policy_doc.py from config/rules.py, constructs_lib/policy.py and
+     .checkov.yaml; do not edit by hand (tests/test_config_rules.py fails when it is stale). -->
+## Policy: what is refused, and when
+
+Four layers, each earlier and cheaper than the next:
+
+1. **Config rules** (`config/rules.py`), before any construct is built: what Azure or Kubernetes would
+   refuse at apply time, found in the YAML alone. `python main.py` prints one line per problem
+   (`key: got value; what is allowed`), exits 2 and leaves `cdktf.out` untouched.
+2. **Synth-time policy** (`constructs_lib/policy.py`), an Aspect on every stack, run after the
+   `RequiredTags` Aspect: it judges each resource's final `cdk.tf.json` body (overrides included) and
+   adds an error annotation per violation; `app.synth()` fails, `python main.py` prints
+   `[<construct path>] <rule id> <type>.<name>: <problem>; fix: <change>` and exits 1, output untouched.
+3. **checkov** (`tests/test_checkov.py`, part of `make test`): every stack of both shipped configs,
+   `--framework terraform_json --config-file .checkov.yaml`; zero failed checks, no parsing error, and
+   at least one passed check wherever checkov has checks for the stack's resource types (the app stack,
+   only `helm_release` and role assignments, has none); a crash or empty output fails the suite.
+   `scripts/checkov_all.py` imports checkov once and forks one run per stack (same JSON as the CLI).
+4. **Secret scan** (`tests/test_secrets.py`): every file cdktf writes (stack JSON, manifest) of both
+   configs, including YAML inside Helm values: no password/secret/token/key field with a literal value, no
+   credentials in URLs or connection strings, no `AccountKey=`, `SharedAccessSignature`/`SharedAccessKey`,
+   SAS `sv=...&sig=`, PEM block, or random-looking literal in a key-like field. Secrets appear only as
+   references (`${{random_password...}}`, `${{azurerm_key_vault_secret...}}`), and every output carrying one
+   is `sensitive`.
+
+### Config rules
+
+{_table(["Rule", "Cause", "Source"], [[f"`{r.id}`", r.cause, r.source] for r in RULES])}
+
+### Synth-time policy (Aspects)
+
+Stateful types (`prevent_destroy` required): {", ".join(f"`{t}`" for t in sorted(STATEFUL_TYPES))}.
+
+{_table(["Rule", "Cause", "Why it matters", "Source"], [[f"`{r.id}`", r.cause, r.explanation, r.source] for r in POLICY_RULES])}
+
+### checkov skips
+
+At most 14, each in `.checkov.yaml` with its reason on the same line (JSON has no inline suppressions).
+Everything else is fixed in the constructs. Skips are global: one added for the state account also
+silences that check on the NFS account, so a check may only be skipped if every resource it applies to
+has the compensating control. {len(skips)} skipped:
+
+{_table(["Check", "Why this design cannot pass it", "Compensating control"], skip_rows) if skips else "(none)"}
+"""
+
+
+def main(argv: list[str]) -> int:
+    text = render()
+    if "--check" in argv:
+        if not DOC.exists() or DOC.read_text() != text:
+            print(f"{DOC.relative_to(ROOT)} is stale: run .venv/bin/python scripts/policy_doc.py", file=sys.stderr)
+            return 1
+        return 0
+    DOC.parent.mkdir(parents=True, exist_ok=True)
+    DOC.write_text(text)
+    print(f"wrote {DOC.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,269 @@
+"""The `app` stack as synthesized from both shipped configs (session fixtures, one synth each).
+
+Cross-stack values appear in the release as ``${data.terraform_remote_state...}``
+interpolations; :func:`origin` follows each one to the data or cluster stack output it
+reads and returns that output's expression, so the tests check *what* is wired, not
+only that something is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+import yaml
+
+from config import load_config
+from config.loader import ConfigError
+from tests.conftest import CONFIGS
+from tests.helm_values import chart_values, pod_from_values, schema_errors, unknown_key_paths, without_tokens
+
+_REMOTE = re.compile(r"\$\{data\.terraform_remote_state\.cross-stack-reference-input-(\w+)\.outputs\.([^}]+)\}")
+
+
+def origin(synth, expression: str) -> str:
+    """The origin-stack output expression behind one remote-state interpolation."""
+    m = _REMOTE.fullmatch(expression)
+    assert m, f"not a single cross-stack reference: {expression}"
+    stack, output = m.groups()
+    return synth.stacks[stack]["output"][output]["value"]
+
+
+def origins(synth, text: str) -> list[str]:
+    return [synth.stacks[s]["output"][o]["value"] for s, o in _REMOTE.findall(text)]
+
+
+@pytest.fixture
+def cfg(any_synth):
+    return load_config(CONFIGS[any_synth.name])
+
+
+@pytest.fixture
+def release(any_synth) -> dict[str, Any]:
+    return any_synth.one("app", "helm_release")
+
+
+@pytest.fixture
+def values(release) -> dict[str, Any]:
+    (document,) = release["values"]
+    return yaml.safe_load(document)
+
+
+def _extra(values, kind):
+    (found,) = [o for o in values["extraObjects"] if o["kind"] == kind]
+    return found
+
+
+# --- release -----------------------------------------------------------------------------------
+
+def test_release_is_the_pinned_official_chart_in_its_namespace(release, cfg):
+    assert (release["chart"], release["repository"]) == ("rstudio-pm", "https://helm.rstudio.com")
+    assert release["version"] == cfg.app.chart_version == "0.20.4"
+    assert release["namespace"] == cfg.app.namespace and release["create_namespace"] is True
+    assert release["atomic"] is True and release["wait"] is True and release["cleanup_on_fail"] is True
+    assert release["timeout"] >= 600
+
+
+def test_nothing_goes_through_set(release):
+    assert not {"set", "set_sensitive", "set_wo", "set_list"} & set(release)
+
+
+def test_every_key_path_exists_in_the_chart(values):
+    assert list(unknown_key_paths(values, chart_values())) == []
+
+
+# --- high availability -------------------------------------------------------------------------
+
+def test_replicas_spread_and_disruption_budget(values, cfg):
+    assert values["replicas"] == cfg.app.replicas
+    spread = {c["topologyKey"]: c for c in values["topologySpreadConstraints"]}
+    assert set(spread) == {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}  # spread_across_zones default
+    for constraint in spread.values():
+        assert constraint["maxSkew"] == 1 and constraint["whenUnsatisfiable"] == "DoNotSchedule"
+        assert constraint["labelSelector"] == {"matchLabels": {"app.kubernetes.io/name": "rstudio-pm"}}
+    if cfg.app.replicas == 3:
+        assert values["podDisruptionBudget"] == {"minAvailable": 2}
+    else:  # small: one replica, no budget that would block node drains
+        assert cfg.app.replicas == 1 and "podDisruptionBudget" not in values
+
+
+def test_resources_from_config_and_probes_on(values, cfg):
+    r = cfg.app.resources
+    assert values["resources"]["requests"] == {"enabled": True, "cpu": r.cpu_request, "memory": r.memory_request,
+                                                     "ephemeralStorage": "2Gi"}
+    assert values["resources"]["limits"] == {"enabled": True, "cpu": r.cpu_limit, "memory": r.memory_limit,
+                                             "ephemeralStorage": "20Gi"}
+    assert values["livenessProbe"]["enabled"] is True and values["startupProbe"]["enabled"] is True
+
+
+# --- database ----------------------------------------------------------------------------------
+
+def test_postgres_urls_point_at_the_data_stack_server_and_databases(any_synth, values, cfg):
+    c = values["config"]
+    assert c["Database"] == {"Provider": "postgres"}
+    assert c["HTTP"] == {"Listen": ":4242"} and c["Metrics"] == {"Enabled": True}
+    assert c["PostgresPool"] == {"MaxOpenConnections": cfg.postgres.max_open_connections}
+    url = re.compile(r"postgres://(\$\{[^}]+\})@(\$\{[^}]+\}):5432/(\$\{[^}]+\})\?sslmode=require")
+    for key, database in (("URL", cfg.postgres.metadata_database), ("UsageDataURL", cfg.postgres.usage_database)):
+        m = url.fullmatch(c["Postgres"][key])
+        assert m, c["Postgres"][key]
+        login, fqdn, db = (origin(any_synth, g) for g in m.groups())
+        assert re.fullmatch(r"\$\{azurerm_postgresql_flexible_server\.[\w-]+\.administrator_login\}", login)
+        assert re.fullmatch(r"\$\{azurerm_postgresql_flexible_server\.[\w-]+\.fqdn\}", fqdn)
+        assert re.fullmatch(r"\$\{azurerm_postgresql_flexible_server_database\.[\w-]+\.name\}", db)
+        resource = db[2:-1].split(".")[1]
+        assert any_synth.resources("data", "azurerm_postgresql_flexible_server_database")[resource]["name"] == database
+
+
+def test_passwords_come_from_the_key_vault_secret_of_the_data_stack(any_synth, values):
+    env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in values["pod"]["env"]}
+    assert set(env) == {"PACKAGEMANAGER_POSTGRES_PASSWORD", "PACKAGEMANAGER_POSTGRES_USAGEDATAPASSWORD"}
+    spc = _extra(values, "SecretProviderClass")
+    synced = {s["secretName"]: {d["key"]: d["objectName"] for d in s["data"]} for s in spc["spec"]["secretObjects"]}
+    for ref in env.values():
+        secret_name_expr = origin(any_synth, synced[ref["name"]][ref["key"]])
+        assert re.fullmatch(r"\$\{azurerm_key_vault_secret\.[\w-]+\.name\}", secret_name_expr)
+    (volume,) = values["pod"]["volumes"]
+    assert volume["csi"]["volumeAttributes"]["secretProviderClass"] == spc["metadata"]["name"]
+
+
+def test_secret_provider_class_reads_the_data_vault_as_the_csi_identity(any_synth, values, cfg):
+    spc = _extra(values, "SecretProviderClass")
+    assert spc["metadata"]["namespace"] == cfg.app.namespace
+    params = spc["spec"]["parameters"]
+    assert re.fullmatch(r"\$\{azurerm_key_vault\.[\w-]+\.name\}", origin(any_synth, params["keyvaultName"]))
+    assert re.fullmatch(r"\$\{azurerm_key_vault\.[\w-]+\.tenant_id\}", origin(any_synth, params["tenantId"]))
+    assert re.fullmatch(r"\$\{azurerm_kubernetes_cluster\.[\w-]+\.key_vault_secrets_provider\[0\]"
+                        r"\.secret_identity\[0\]\.client_id\}",
+                        origin(any_synth, params["userAssignedIdentityID"]))
+
+
+def test_license_is_the_configured_key_vault_secret(values, cfg):
+    spc = _extra(values, "SecretProviderClass")
+    synced = {s["secretName"]: {d["key"]: d["objectName"] for d in s["data"]} for s in spc["spec"]["secretObjects"]}
+    license_file = values["license"]["file"]
+    assert synced[license_file["secret"]] == {license_file["secretKey"]: cfg.app.license_secret_name}
+
+
+def test_csi_identity_is_granted_secrets_user_on_the_data_vault(any_synth, release):
+    (key, role) = next(iter(any_synth.resources("app", "azurerm_role_assignment").items()))
+    assert len(any_synth.resources("app", "azurerm_role_assignment")) == 1
+    assert role["role_definition_name"] == "Key Vault Secrets User"
+    assert re.fullmatch(r"\$\{azurerm_key_vault\.[\w-]+\.id\}", origin(any_synth, role["scope"]))
+    assert re.fullmatch(r"\$\{azurerm_kubernetes_cluster\.[\w-]+\.key_vault_secrets_provider\[0\]"
+                        r"\.secret_identity\[0\]\.object_id\}", origin(any_synth, role["principal_id"]))
+    assert release["depends_on"] == [f"azurerm_role_assignment.{key}"]
+
+
+# --- storage -----------------------------------------------------------------------------------
+
+def test_nfs_volume_is_the_data_stack_share_with_posit_mount_options(any_synth, values, cfg):
+    pv = _extra(values, "PersistentVolume")
+    spec = pv["spec"]
+    attrs = spec["csi"]["volumeAttributes"]
+    assert spec["csi"]["driver"] == "file.csi.azure.com" and attrs["protocol"] == "nfs"
+    assert re.fullmatch(r"\$\{azurerm_storage_account\.[\w-]+\.name\}", origin(any_synth, attrs["storageAccount"]))
+    assert re.fullmatch(r"\$\{azurerm_storage_account\.[\w-]+\.resource_group_name\}",
+                        origin(any_synth, attrs["resourceGroup"]))
+    assert re.fullmatch(r"\$\{azurerm_storage_share\.[\w-]+\.name\}", origin(any_synth, attrs["shareName"]))
+    assert spec["persistentVolumeReclaimPolicy"] == "Retain"
+    assert spec["mountOptions"] == ["nconnect=4", "noresvport", "actimeo=30", "lookupcache=pos"]
+    assert spec["capacity"] == {"storage": f"{cfg.files.quota_gib}Gi"}
+    share = any_synth.one("data", "azurerm_storage_share")
+    assert share["quota"] == cfg.files.quota_gib
+
+
+def test_shared_storage_claim_binds_only_to_the_nfs_volume(values, cfg):
+    pv = _extra(values, "PersistentVolume")
+    s = values["sharedStorage"]
+    assert s["create"] is True and s["mount"] is True and s["accessModes"] == ["ReadWriteMany"]
+    assert s["storageClassName"] == pv["spec"]["storageClassName"] != ""
+    assert s["volumeName"] == pv["metadata"]["name"]
+    assert pv["spec"]["claimRef"] == {"namespace": cfg.app.namespace, "name": s["name"]}
+    assert s["requests"]["storage"] == pv["spec"]["capacity"]["storage"]
+    assert values["config"]["Server"]["DataDir"] == s["path"]
+
+
+@pytest.mark.parametrize("kind", ["PersistentVolume", "SecretProviderClass"])
+def test_extra_objects_pass_their_schemas(values, kind):
+    assert schema_errors(without_tokens(_extra(values, kind))) == []
+
+
+def test_pod_fragments_pass_the_pod_schema(values):
+    assert schema_errors(without_tokens(pod_from_values(values))) == []
+
+
+# --- ingress -----------------------------------------------------------------------------------
+
+def test_ingress_is_the_app_routing_class_for_the_configured_host(values, cfg):
+    ingress = values["ingress"]
+    assert ingress["enabled"] is True
+    assert ingress["ingressClassName"] == "webapprouting.kubernetes.azure.com"
+    assert [h["host"] for h in ingress["hosts"]] == [cfg.app.hostname]
+    assert cfg.app.tls.enabled is False and "tls" not in ingress  # both shipped configs: TLS off
+
+
+# --- helm provider -----------------------------------------------------------------------------
+
+def test_helm_provider_reaches_the_cluster_stack_cluster_with_kubelogin(any_synth, cfg):
+    (provider,) = any_synth.stacks["app"]["provider"]["helm"]
+    k8s = provider["kubernetes"]
+    (name, cluster) = next(iter(any_synth.data_sources("app", "azurerm_kubernetes_cluster").items()))
+    assert re.fullmatch(r"\$\{azurerm_kubernetes_cluster\.[\w-]+\.name\}", origin(any_synth, cluster["name"]))
+    assert re.fullmatch(r"\$\{azurerm_resource_group\.[\w-]+\.name\}",
+                        origin(any_synth, cluster["resource_group_name"]))
+    assert k8s["host"] == f"${{data.azurerm_kubernetes_cluster.{name}.kube_config[0].host}}"
+    assert k8s["exec"]["command"] == "kubelogin"
+    assert k8s["exec"]["args"] == ["get-token", "--login", cfg.app.kubelogin_mode,
+                                   "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"]
+    assert set(k8s) == {"host", "cluster_ca_certificate", "exec"}
+
+
+# --- no secrets --------------------------------------------------------------------------------
+
+_SECRET_EXPRESSION = re.compile(r"random_password|\.result\b|administrator_password|\.value\b|kube_admin_config"
+                                r"|kube_config_raw|client_key|client_certificate|primary_access_key|connection_string")
+
+
+def test_no_secret_reaches_the_app_stack(any_synth):
+    app = any_synth.stacks["app"]
+    text = json.dumps(app)
+    assert not _SECRET_EXPRESSION.search(text)
+    for rtype in ("random_password", "azurerm_key_vault_secret"):
+        assert rtype not in app.get("resource", {}) and rtype not in app.get("data", {})
+    # Everything read from the other stacks is a name, id, FQDN or client id - never a secret.
+    read = origins(any_synth, text)
+    assert read, "the app stack reads the data and cluster stacks"
+    for expression in read:
+        assert not _SECRET_EXPRESSION.search(expression), expression
+    assert "sensitive" not in json.dumps(app.get("output", {}))
+
+
+# --- config rules of the app section ----------------------------------------------------------
+
+def _with_app(tmp_path, **tls) -> str:
+    raw = yaml.safe_load(CONFIGS["reference"].read_text())
+    raw["app"]["tls"] = tls
+    path = tmp_path / "env.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return str(path)
+
+
+@pytest.mark.parametrize("tls, message", [
+    ({"enabled": True}, "app.tls.key_vault_certificate_uri: got None"),
+    ({"key_vault_certificate_uri": "https://kv-certs.vault.azure.net/certificates/packages"}, "app.tls.enabled"),
+    ({"enabled": True, "key_vault_certificate_uri": "https://example.com/packages"}, "app.tls.key_vault_certificate_uri"),
+    ({"secret_name": "ppm-tls"}, "app.tls.secret_name"),
+])
+def test_tls_config_mistakes_are_refused(tmp_path, tls, message):
+    with pytest.raises(ConfigError) as err:
+        load_config(_with_app(tmp_path, **tls))
+    assert message in str(err.value)
+
+
+def test_tls_with_a_certificate_is_accepted(tmp_path):
+    cfg = load_config(_with_app(tmp_path, enabled=True,
+                                key_vault_certificate_uri="https://kv-certs.vault.azure.net/certificates/packages"))
+    assert cfg.app.tls.enabled

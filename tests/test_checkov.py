@@ -1,0 +1,265 @@
+"""checkov on every stack of both shipped configs: zero failed checks, with the project's .checkov.yaml.
+
+checkov runs once per (config, stack) in a session fixture, through
+scripts/checkov_all.py (checkov imported once, one forked process per stack, two at
+a time); each test then asserts on the parsed JSON. A run that crashed, printed
+nothing, printed something that is not checkov's JSON, checked nothing where it has
+checks, or hit a parsing error is a failure, never a pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from scripts.policy_doc import COMPENSATING, checkov_skips
+from tests.conftest import CONFIGS, ROOT, STACKS
+
+CHECKOV_CONFIG = ROOT / ".checkov.yaml"
+MAX_SKIPS = 14
+MIN_REASON_WORDS = 5
+#: Stacks scanned at a time (forked children of scripts/checkov_all.py; the machine has 2 vCPU).
+WORKERS = int(os.environ.get("PPM_CHECKOV_WORKERS", "2"))
+#: The checkov console script installed next to this interpreter (requirements.txt pins checkov 3.x).
+CHECKOV = [str(Path(sys.executable).parent / "checkov")]
+CHECKOV_ALL = ROOT / "scripts" / "checkov_all.py"
+
+
+class CheckovRunError(AssertionError):
+    """checkov did not produce a usable result (crash, no output, not JSON, nothing scanned)."""
+
+
+@dataclass
+class CheckovRun:
+    """One checkov run: the command's outcome and, if it parsed, its summary and failures."""
+
+    target: str
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    summary: dict[str, Any] = field(default_factory=dict)
+    failed: list[dict[str, Any]] = field(default_factory=list)
+
+
+def run_checkov(directory: Path, target: str) -> CheckovRun:
+    """Run the checkov CLI on one synthesized stack directory with the project's config file."""
+    cmd = [*CHECKOV, "-d", str(directory), "--framework", "terraform_json",
+           "--config-file", str(CHECKOV_CONFIG), "-o", "json"]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    return parse_run(CheckovRun(target, proc.returncode, proc.stdout, proc.stderr, time.perf_counter() - start))
+
+
+def run_checkov_many(jobs: dict[str, Path], out: Path) -> dict[str, CheckovRun | CheckovRunError]:
+    """The same run per directory through scripts/checkov_all.py: checkov imported once, one fork per stack."""
+    cmd = [sys.executable, str(CHECKOV_ALL), "--out", str(out), "--jobs", str(WORKERS),
+           "--config-file", str(CHECKOV_CONFIG), *(f"{name}={path}" for name, path in jobs.items())]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    results: dict[str, CheckovRun | CheckovRunError] = {}
+    for name in jobs:
+        files = {suffix: out / f"{name}.{suffix}" for suffix in ("json", "err", "rc")}
+        if not files["rc"].exists():
+            results[name] = CheckovRunError(f"checkov on {name} never finished (scripts/checkov_all.py exited "
+                                            f"{proc.returncode}):\n{proc.stderr[-1500:]}")
+            continue
+        run = CheckovRun(name, int(files["rc"].read_text()), files["json"].read_text(), files["err"].read_text(), 0.0)
+        try:
+            results[name] = parse_run(run)
+        except CheckovRunError as err:
+            results[name] = err
+    return results
+
+
+def parse_run(run: CheckovRun) -> CheckovRun:
+    """Fill ``summary`` and ``failed`` from checkov's JSON; raise CheckovRunError if there is none."""
+    tail = (run.stderr or "")[-1500:]
+    if run.returncode not in (0, 1):  # 0: clean, 1: failed checks; anything else is a crash
+        raise CheckovRunError(f"checkov on {run.target} exited {run.returncode}:\n{tail}")
+    if not run.stdout.strip():
+        raise CheckovRunError(f"checkov on {run.target} printed nothing (exit {run.returncode}):\n{tail}")
+    try:
+        data = json.loads(run.stdout)
+    except json.JSONDecodeError as exc:
+        raise CheckovRunError(f"checkov on {run.target} did not print JSON ({exc}):\n{run.stdout[:500]}") from None
+    reports = data if isinstance(data, list) else [data]
+    for report in reports:
+        if not isinstance(report, dict):
+            raise CheckovRunError(f"checkov on {run.target}: unexpected report {report!r:.200}")
+        # With no resource to scan checkov prints only the bare summary (no check_type/results).
+        summary = report.get("summary", report)
+        if "passed" not in summary or "failed" not in summary:
+            raise CheckovRunError(f"checkov on {run.target}: no summary in {report!r:.300}")
+        for key in ("passed", "failed", "skipped", "parsing_errors"):
+            run.summary[key] = run.summary.get(key, 0) + int(summary.get(key, 0))
+        run.failed += report.get("results", {}).get("failed_checks", [])
+    if run.returncode == 1 and not run.failed:
+        raise CheckovRunError(f"checkov on {run.target} exited 1 but reported no failed check:\n{tail}")
+    return run
+
+
+def describe(check: dict[str, Any], stack_json: dict[str, Any] | None = None) -> str:
+    """``<id> <type>.<logical id> (<construct path>): <check name>`` for an assertion message.
+
+    checkov names terraform_json resources ``resource.<logical id>`` for most checks; the
+    stack's JSON gives back the type and the construct path (``//.metadata.path``).
+    """
+    resource = str(check.get("resource"))
+    where = ""
+    logical_id = resource.split(".", 1)[-1]
+    for rtype, by_id in (stack_json or {}).get("resource", {}).items():
+        if logical_id in by_id and resource in (f"resource.{logical_id}", f"{rtype}.{logical_id}"):
+            resource = f"{rtype}.{logical_id}"
+            where = f" ({by_id[logical_id].get('//', {}).get('metadata', {}).get('path', '?')})"
+    return f"{check.get('check_id')} {resource}{where}: {check.get('check_name')}"
+
+
+@pytest.fixture(scope="session")
+def checkov_runs(synths, tmp_path_factory) -> dict[tuple[str, str], CheckovRun | CheckovRunError]:
+    """checkov on every (config, stack), plus one planted failing stack that proves failures are seen."""
+    jobs = {f"{config}-{stack}": synths[config].outdir / "stacks" / stack for config in CONFIGS for stack in STACKS}
+    planted = tmp_path_factory.mktemp("checkov-planted")
+    (planted / "cdk.tf.json").write_text(json.dumps(PLANTED_STACK))
+    jobs["planted-insecure"] = planted
+    jobs["planted-absent"] = planted / "absent"  # checkov logs an error, prints nothing and exits 0
+    start = time.perf_counter()
+    results = run_checkov_many(jobs, tmp_path_factory.mktemp("checkov-out"))
+    print(f"\ncheckov: {len(jobs)} stacks in {time.perf_counter() - start:.1f}s wall ({WORKERS} at a time)")
+    return {tuple(name.split("-", 1)): result for name, result in results.items()}
+
+
+def _run(checkov_runs, config: str, stack: str) -> CheckovRun:
+    result = checkov_runs[(config, stack)]
+    if isinstance(result, CheckovRunError):
+        raise result
+    return result
+
+
+@pytest.fixture(scope="session")
+def checkable_types() -> frozenset[str]:
+    """Terraform resource types that at least one checkov check (resource or graph) inspects."""
+    from checkov.common.checks_infra.registry import get_graph_checks_registry
+    from checkov.terraform.checks.resource.registry import resource_registry
+
+    graph = get_graph_checks_registry("terraform")
+    graph.load_checks()
+    return frozenset(resource_registry.checks) | {t for c in graph.checks for t in (c.resource_types or [])}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_checkov_passes_every_stack(checkov_runs, synths, checkable_types, config, stack):
+    run = _run(checkov_runs, config, stack)
+    body = synths[config].stacks[stack]
+    failures = "\n  ".join(sorted({describe(c, body) for c in run.failed}))
+    assert not run.failed and run.summary["failed"] == 0, (
+        f"checkov: {len(run.failed)} failed check(s) in {config}/{stack} - fix the construct, or (only if the "
+        f"design cannot pass by nature) skip it in .checkov.yaml with a reason:\n  {failures}")
+    assert run.summary["parsing_errors"] == 0, f"checkov could not parse {config}/{stack}: {run.summary}"
+    types = set(body.get("resource", {}))
+    if types & checkable_types:
+        assert run.summary["passed"] > 0, (f"checkov checked nothing in {config}/{stack} although it has checks "
+                                           f"for {sorted(types & checkable_types)}: {run.summary}")
+    else:  # e.g. an app stack of only helm_release and role assignments: checkov has no check for them
+        assert run.summary["passed"] == 0, run.summary
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_checkov_checked_something_in_every_config(checkov_runs, config):
+    assert sum(_run(checkov_runs, config, s).summary["passed"] for s in STACKS) > 0
+
+
+# A stack checkov must fail: a storage account with TLS 1.0 and public network access.
+PLANTED_STACK = {
+    "resource": {
+        "azurerm_storage_account": {
+            "insecure": {
+                "name": "stinsecure", "resource_group_name": "rg", "location": "eastus2",
+                "account_tier": "Standard", "account_replication_type": "LRS",
+                "min_tls_version": "TLS1_0", "public_network_access_enabled": True,
+            }
+        }
+    }
+}
+
+
+def test_checkov_harness_reports_a_planted_failure(checkov_runs):
+    run = _run(checkov_runs, "planted", "insecure")
+    failures = {describe(c, PLANTED_STACK) for c in run.failed}
+    # CKV_AZURE_44: storage account TLS 1.2; CKV_AZURE_190: public blob access (provider default)
+    assert run.returncode == 1 and run.summary["failed"] == len(run.failed) >= 2, failures
+    assert {"CKV_AZURE_44", "CKV_AZURE_190"} <= {c["check_id"] for c in run.failed}, failures
+    assert ("CKV_AZURE_44 azurerm_storage_account.insecure (?): Ensure Storage Account is using the latest "
+            "version of TLS encryption") in failures
+
+
+def test_a_real_run_that_printed_nothing_is_a_failure(checkov_runs):
+    with pytest.raises(CheckovRunError, match="printed nothing"):
+        _run(checkov_runs, "planted", "absent")
+
+
+def test_forked_run_gives_what_the_checkov_cli_gives(checkov_runs, reference):
+    """scripts/checkov_all.py is only a faster way to run the CLI: same JSON for the same stack."""
+    cli = run_checkov(reference.outdir / "stacks" / "data", "reference/data (CLI)")
+    forked = _run(checkov_runs, "reference", "data")
+    assert (cli.returncode, json.loads(cli.stdout)) == (forked.returncode, json.loads(forked.stdout))
+
+
+@pytest.mark.parametrize("stdout, returncode, message", [
+    ("", 0, "printed nothing"),
+    ("Traceback (most recent call last):\n  boom", 0, "did not print JSON"),
+    ('{"check_type": "terraform_json", "results": {"failed_checks": []}, "summary": {}}', 0, "no summary"),
+    ('{"passed": 0, "failed": 0}', 2, "exited 2"),
+    ('{"passed": 3, "failed": 0}', 1, "exited 1 but reported no failed check"),
+])
+def test_a_run_that_crashed_or_printed_nothing_is_a_failure(stdout, returncode, message):
+    with pytest.raises(CheckovRunError, match=message):
+        parse_run(CheckovRun("x/y", returncode, stdout, "stderr", 0.0))
+
+
+def test_a_run_with_nothing_to_check_is_not_a_pass():
+    run = parse_run(CheckovRun("x/y", 0, '{"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0}', "", 0.0))
+    assert run.summary["passed"] == 0  # test_checkov_passes_every_stack asserts passed > 0
+
+
+# --- .checkov.yaml ------------------------------------------------------------------------------
+
+def test_checkov_config_skips_are_few_and_each_gives_a_reason():
+    text = CHECKOV_CONFIG.read_text()
+    config = yaml.safe_load(text)
+    skips = config.get("skip-check") or []
+    entries = checkov_skips(text)
+    assert [e.check_id for e in entries] == skips, "every skip-check entry must be on its own '- ID  # reason' line"
+    assert len(skips) <= MAX_SKIPS, f"{len(skips)} skips; at most {MAX_SKIPS}: fix the constructs instead"
+    assert len(set(skips)) == len(skips), f"duplicate skips: {skips}"
+    short = [f"{e.check_id}: {e.comment!r}" for e in entries if len(e.reason.split()) < MIN_REASON_WORDS]
+    assert not short, f"each skip needs a same-line reason of at least {MIN_REASON_WORDS} words:\n" + "\n".join(short)
+    uncontrolled = [e.check_id for e in entries if not e.control]
+    assert not uncontrolled, ("README's skip table needs a compensating control for each skip: add it to "
+                              f"COMPENSATING in scripts/policy_doc.py (or end the line with '; compensating "
+                              f"control: <control>') for {uncontrolled}")
+    assert "terraform_json" in config.get("framework", []), config.get("framework")
+    assert not config.get("soft-fail") and not config.get("soft-fail-on"), "soft-fail would hide failures"
+
+
+def test_skip_parser_reads_ids_reasons_and_controls():
+    text = ("framework:\n  - terraform_json\nskip-check:\n"
+            "  - CKV_AZURE_206  # NFS shares cannot use GRS at all; compensating control: ZRS and backups\n"
+            "  - CKV_FAKE_1\n# comment\nquiet: true\n  - CKV_NOT_A_SKIP\n")
+    skips = checkov_skips(text)
+    assert [(s.check_id, s.reason, s.control) for s in skips] == [
+        ("CKV_AZURE_206", "NFS shares cannot use GRS at all", "ZRS and backups"), ("CKV_FAKE_1", "", "")]
+
+
+def test_no_compensating_control_for_a_check_that_is_not_skipped():
+    skipped = {s.check_id for s in checkov_skips(CHECKOV_CONFIG.read_text())}
+    assert not set(COMPENSATING) - skipped, f"stale entries in scripts/policy_doc.py COMPENSATING: {set(COMPENSATING) - skipped}"

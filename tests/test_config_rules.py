@@ -1,0 +1,121 @@
+"""Every cross-field rule in config/rules.py has a config that breaks it, and its message is asserted.
+
+The test is parametrized over ``RULES`` itself: a rule added without a case in
+``CASES`` fails here, so no rule ships untested. The README's rule table
+(docs/readme/policy.md) is generated from the same table (scripts/policy_doc.py).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+import yaml
+
+from config import ConfigError, parse_config
+from config.rules import RULES, check
+from config.schema import EnvironmentConfig
+from tests.conftest import CONFIGS
+
+BASE = {name: yaml.safe_load(path.read_text()) for name, path in CONFIGS.items()}
+
+
+def mutate(base: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of a shipped config with ``{"dotted.path": value}`` changes applied."""
+    data = copy.deepcopy(BASE[base])
+    for path, value in changes.items():
+        *parents, leaf = path.split(".")
+        node = data
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    return data
+
+
+# rule id -> (shipped config to start from, changes, text the rule's message must contain)
+CASES: dict[str, tuple[str, dict[str, Any], str]] = {
+    "ZONE-001": ("reference", {"zones": ["1", "2", "2"]}, "zones: got ['1', '2', '2']; each zone at most once"),
+    "ZONE-002": ("small", {"location": "westus", "files.redundancy": "LRS"},
+                 "location: got 'westus'; zones are configured, so a region with availability zones is needed"),
+    "NET-001": ("reference", {"network.private_endpoints_subnet": "10.99.9.0/27"},
+                "network.private_endpoints_subnet: got '10.99.9.0/27'; a subnet inside network.address_space 10.40.0.0/16"),
+    "NET-002": ("reference", {"network.private_endpoints_subnet": "10.40.8.16/28"},
+                "network.private_endpoints_subnet: got '10.40.8.16/28'; a range that does not overlap network.postgres_subnet"),
+    "NET-003": ("reference", {"network.private_endpoints_subnet": "10.40.9.0/30"},
+                "network.private_endpoints_subnet: got '10.40.9.0/30'; a prefix of /29 or larger"),
+    "NET-004": ("reference", {"network.aks_nodes_subnet": "10.40.0.0/28"},
+                "network.aks_nodes_subnet: got '10.40.0.0/28'; at least 16 usable addresses for 3 nodes with surge"),
+    "NET-005": ("reference", {"cluster.dns_service_ip": "172.17.0.10"},
+                "cluster.dns_service_ip: got '172.17.0.10'; an address inside cluster.service_cidr 172.16.0.0/16"),
+    "PG-001": ("reference", {"postgres.storage_gib": 100}, "postgres.storage_gib: got 100; one of 32, 64, 128"),
+    "PG-002": ("reference", {"postgres.backup_retention_days": 40}, "postgres.backup_retention_days: got 40; 7 to 35 days"),
+    "PG-003": ("reference", {"postgres.sku": "B_Standard_B2s"},
+               "postgres.high_availability: got 'zone_redundant'; 'disabled' with the Burstable sku B_Standard_B2s"),
+    "PG-004": ("reference", {"postgres.standby_zone": "1"},
+               "postgres.standby_zone: got '1'; a zone different from postgres.zone ('1')"),
+    "PG-005": ("small", {"postgres.standby_zone": "2"},
+               "postgres.standby_zone: got '2'; unset (null) when high_availability is 'disabled'"),
+    "PG-006": ("small", {"postgres.zone": "3"}, "postgres.zone: got '3'; one of the configured zones ['1']"),
+    "PG-007": ("reference", {"postgres.max_open_connections": 300},
+               "postgres.max_open_connections: got 300; app.replicas (3) x 2 pools x this <= "),
+    "PG-008": ("reference", {"postgres.admin_login": "admin"}, "postgres.admin_login: got 'admin'; a name other than"),
+    "PG-009": ("reference", {"postgres.usage_database": "packagemanager"},
+               "postgres.usage_database: got 'packagemanager'; a name different from postgres.metadata_database"),
+    "FILES-001": ("reference", {"files.quota_gib": 50}, "files.quota_gib: got 50; 100 to 102,400 GiB"),
+    "FILES-002": ("small", {"location": "westus", "zones": [], "files.redundancy": "ZRS"},
+                  "files.redundancy: got 'ZRS'; 'LRS' in westus, which has no availability zones"),
+    "AKS-001": ("reference", {"cluster.node_count": 2}, "cluster.node_count: got 2; at least one node per configured zone (3)"),
+    "AKS-002": ("reference", {"cluster.api_server.authorized_ip_ranges": []},
+                "cluster.api_server.authorized_ip_ranges: got []; at least one CIDR, or private_cluster: true"),
+    "AKS-003": ("small", {"app.replicas": 2}, "app.replicas: got 2; at most the user pool's node count (1)"),
+    "AKS-004": ("reference", {"cluster.kubernetes_version": "1.33.2"},
+                "cluster.kubernetes_version: got '1.33.2'; a minor version such as '1.33'"),
+    "APP-001": ("reference", {"app.tls.enabled": True},
+                "app.tls.key_vault_certificate_uri: got None; the Key Vault certificate URI"),
+    "APP-002": ("reference", {"app.tls.key_vault_certificate_uri": "https://kv-x.vault.azure.net/certificates/ppm"},
+                "app.tls.enabled: got False; true to serve app.tls.key_vault_certificate_uri"),
+}
+
+RULE_IDS = [r.id for r in RULES]
+BY_ID = {r.id: r for r in RULES}
+
+
+def test_rule_ids_are_unique_and_every_rule_has_a_cause_and_source():
+    assert len(RULE_IDS) == len(set(RULE_IDS)), RULE_IDS
+    assert all(r.cause and r.source for r in RULES)
+
+
+def test_no_case_without_a_rule():
+    assert not set(CASES) - set(RULE_IDS), f"cases for rules that no longer exist: {sorted(set(CASES) - set(RULE_IDS))}"
+
+
+@pytest.mark.parametrize("rule_id", RULE_IDS)
+def test_rule_refuses_a_config_that_breaks_it(rule_id):
+    assert rule_id in CASES, (f"rule {rule_id} has no breaking case: add one to CASES in "
+                              "tests/test_config_rules.py (config, changes, expected message)")
+    base, changes, expected = CASES[rule_id]
+    data = mutate(base, changes)
+    # The single-field schema accepts the config: only the cross-field rule can refuse it.
+    cfg = EnvironmentConfig.model_validate(data)
+    own = [str(p) for p in BY_ID[rule_id].check(cfg)]
+    assert any(expected in line for line in own), f"{rule_id} said {own}; expected {expected!r}"
+    with pytest.raises(ConfigError) as err:
+        parse_config(data, "bad.yaml")
+    assert any(expected in line for line in err.value.problems), err.value.problems
+    assert all("\n" not in line for line in err.value.problems)  # one line per problem
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_shipped_configs_break_no_rule(name):
+    cfg = EnvironmentConfig.model_validate(BASE[name])
+    assert check(cfg) == []
+
+
+def test_readme_policy_doc_matches_the_rule_tables():
+    """docs/readme/policy.md is generated from RULES, POLICY_RULES and .checkov.yaml."""
+    from scripts.policy_doc import DOC, render
+
+    expected = render()
+    assert all(f"| `{r.id}` | {r.cause} | {r.source} |" in expected for r in RULES)
+    assert DOC.read_text() == expected, "docs/readme/policy.md is stale: run .venv/bin/python scripts/policy_doc.py"

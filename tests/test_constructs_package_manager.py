@@ -1,0 +1,378 @@
+"""PackageManagerRelease and AksHelmProvider on throwaway stacks with literal props.
+
+Each case builds a tiny App (one stack: azurerm + helm providers, the construct) and
+runs ``app.synth()``; assertions read the synthesized cdk.tf.json and parse the
+release's ``values`` YAML. The four-stack wiring is tested in test_app_stack.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from cdktf import App, TerraformStack, TerraformVariable
+
+from constructs_lib.aks_helm import AKS_ENTRA_SERVER_APP_ID, AksHelmProvider, AksHelmProviderProps
+from constructs_lib.k8s_manifests import NFS_MOUNT_OPTIONS
+from constructs_lib.package_manager import (
+    KeyVaultSecrets,
+    NfsShare,
+    PackageManagerRelease,
+    PackageManagerReleaseProps,
+    PodResources,
+    PostgresTarget,
+    chart_fullname,
+)
+from constructs_lib.validation import PropsError
+from tests.helm_values import chart_values, pod_from_values, schema_errors, unknown_key_paths, without_tokens
+
+CERT_URI = "https://kv-certs.vault.azure.net/certificates/packages"
+
+
+def _props(**changes: Any) -> PackageManagerReleaseProps:
+    base = PackageManagerReleaseProps(
+        chart_version="0.20.4",
+        hostname="packages.example.com",
+        postgres=PostgresTarget(fqdn="psql-t.postgres.database.azure.com", login="ppmadmin",
+                                metadata_database="packagemanager", usage_database="packagemanager_usage"),
+        share=NfsShare(resource_group_name="rg-data", storage_account_name="stppmdata", share_name="ppm-data",
+                       quota_gib=1000),
+        key_vault=KeyVaultSecrets(
+            key_vault_id="/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-data/providers/"
+                         "Microsoft.KeyVault/vaults/kv-ppm",
+            key_vault_name="kv-ppm", tenant_id="11111111-1111-1111-1111-111111111111",
+            identity_client_id="22222222-2222-2222-2222-222222222222",
+            identity_object_id="33333333-3333-3333-3333-333333333333",
+            postgres_password_secret_name="postgres-admin-password", license_secret_name="ppm-license"),
+    )
+    return dataclasses.replace(base, **changes)
+
+
+class Synthesized:
+    def __init__(self, doc: dict[str, Any]):
+        self.doc = doc
+        releases = doc["resource"]["helm_release"]
+        assert len(releases) == 1
+        self.release = next(iter(releases.values()))
+        documents = self.release["values"]
+        assert len(documents) == 1, "one YAML document"
+        self.values = yaml.safe_load(documents[0])
+
+    def extra(self, kind: str) -> dict[str, Any]:
+        found = [o for o in self.values["extraObjects"] if o["kind"] == kind]
+        assert len(found) == 1, kind
+        return found[0]
+
+
+def _synth(outdir: Path, props: PackageManagerReleaseProps | None = None, *, token_quota: bool = False,
+           login_mode: str = "azurecli") -> Synthesized:
+    from cdktf_cdktf_provider_azurerm.provider import AzurermProvider
+
+    app = App(outdir=str(outdir))
+    stack = TerraformStack(app, "t")
+    AzurermProvider(stack, "azurerm", features=[{}])
+    helm = AksHelmProvider(stack, "helm", AksHelmProviderProps(
+        cluster_name="aks-t", resource_group_name="rg-cluster", login_mode=login_mode))
+    props = props or _props()
+    if token_quota:
+        quota = TerraformVariable(stack, "quota", type="number").number_value
+        props = dataclasses.replace(props, share=dataclasses.replace(props.share, quota_gib=quota))
+    PackageManagerRelease(stack, "ppm", dataclasses.replace(props, provider=helm.resource))
+    app.synth()
+    return Synthesized(json.loads((outdir / "stacks" / "t" / "cdk.tf.json").read_text()))
+
+
+@pytest.fixture(scope="module")
+def default(tmp_path_factory) -> Synthesized:
+    return _synth(tmp_path_factory.mktemp("default"))
+
+
+@pytest.fixture(scope="module")
+def with_tls(tmp_path_factory) -> Synthesized:
+    return _synth(tmp_path_factory.mktemp("tls"), _props(tls_certificate_uri=CERT_URI))
+
+
+# --- the chart contract --------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", ["default", "with_tls"])
+def test_every_key_path_exists_in_the_chart_values(case, request):
+    values = request.getfixturevalue(case).values
+    assert list(unknown_key_paths(values, chart_values())) == []
+
+
+def test_the_key_path_walk_catches_typos_and_accepts_free_form_maps():
+    chart = chart_values()
+    bad = {"sharedStorage": {"volumename": "x"}, "ingres": {}, "resources": {"requests": {"cpus": "1"}},
+           "config": {"AnySection": {"AnyKey": 1}}, "pod": {"env": [{"name": "X"}]},
+           "podDisruptionBudget": {"minAvailable": 2}}
+    assert sorted(unknown_key_paths(bad, chart)) == ["ingres", "resources.requests.cpus", "sharedStorage.volumename"]
+
+
+def test_values_are_one_plain_yaml_document_without_anchors(with_tls):
+    text = with_tls.release["values"][0]
+    assert "yamlencode" not in text and "&id" not in text and "*id" not in text
+    # A Postgres URL stays on one line (no folding), so interpolations never split.
+    assert any(line.strip().startswith("URL: postgres://") and line.endswith("sslmode=require")
+               for line in text.splitlines())
+
+
+def test_no_set_or_sensitive_values_are_used(default):
+    assert not {"set", "set_sensitive", "set_wo", "set_list"} & set(default.release)
+
+
+# --- release settings ------------------------------------------------------------------------
+
+def test_release_is_pinned_atomic_and_waits(default):
+    r = default.release
+    assert (r["chart"], r["repository"], r["version"]) == ("rstudio-pm", "https://helm.rstudio.com", "0.20.4")
+    assert (r["name"], r["namespace"], r["create_namespace"]) == ("rstudio-pm", "posit-package-manager", True)
+    assert r["atomic"] is True and r["wait"] is True and r["cleanup_on_fail"] is True
+    assert r["timeout"] == 900 and r["max_history"] == 10
+    assert r["depends_on"] == ["azurerm_role_assignment.ppm_key-vault-secrets-user_53B28CE1"]
+
+
+def test_csi_identity_gets_key_vault_secrets_user_on_the_vault(default):
+    (role,) = default.doc["resource"]["azurerm_role_assignment"].values()
+    kv = _props().key_vault
+    assert role["role_definition_name"] == "Key Vault Secrets User"
+    assert role["scope"] == kv.key_vault_id
+    assert role["principal_id"] == kv.identity_object_id
+    assert role["principal_type"] == "ServicePrincipal"
+
+
+# --- high availability -----------------------------------------------------------------------
+
+def test_replicas_spread_over_hosts_and_zones_with_a_budget_of_two(default):
+    v = default.values
+    assert v["replicas"] == 3
+    selector = {"matchLabels": {"app.kubernetes.io/name": "rstudio-pm"}}
+    assert v["topologySpreadConstraints"] == [
+        {"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule",
+         "labelSelector": selector},
+        {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule",
+         "labelSelector": selector},
+    ]
+    assert v["podDisruptionBudget"] == {"minAvailable": 2}
+
+
+def test_zone_spread_can_be_turned_off_and_a_single_replica_gets_no_budget(tmp_path):
+    v = _synth(tmp_path, _props(replicas=1, spread_across_zones=False)).values
+    assert v["replicas"] == 1
+    assert [c["topologyKey"] for c in v["topologySpreadConstraints"]] == ["kubernetes.io/hostname"]
+    assert "podDisruptionBudget" not in v
+
+
+def test_explicit_min_available_is_used(tmp_path):
+    assert _synth(tmp_path, _props(replicas=5, min_available=3)).values["podDisruptionBudget"] == {"minAvailable": 3}
+
+
+def test_resources_and_probes(default):
+    v = default.values
+    assert v["resources"] == {
+        "requests": {"enabled": True, "cpu": "2", "memory": "8Gi", "ephemeralStorage": "2Gi"},
+        "limits": {"enabled": True, "cpu": "6", "memory": "16Gi", "ephemeralStorage": "20Gi"},
+    }
+    assert v["livenessProbe"] == {"enabled": True}
+    assert v["startupProbe"] == {"enabled": True, "failureThreshold": 60}
+
+
+# --- database and secrets --------------------------------------------------------------------
+
+def test_postgres_config_has_urls_without_password_and_the_pool_size(default):
+    c = default.values["config"]
+    assert c["Database"] == {"Provider": "postgres"}
+    assert c["Postgres"] == {
+        "URL": "postgres://ppmadmin@psql-t.postgres.database.azure.com:5432/packagemanager?sslmode=require",
+        "UsageDataURL": "postgres://ppmadmin@psql-t.postgres.database.azure.com:5432/packagemanager_usage"
+                        "?sslmode=require",
+    }
+    assert c["PostgresPool"] == {"MaxOpenConnections": 50}
+    assert c["HTTP"] == {"Listen": ":4242"} and c["Metrics"] == {"Enabled": True}
+    assert c["Server"] == {"DataDir": default.values["sharedStorage"]["path"]}
+    for section in c.values():
+        for value in section.values():
+            assert not {";", "#"} & set(str(value)), "gcfg values are unquoted"
+
+
+def test_both_passwords_come_from_the_synced_secret(default):
+    v = default.values
+    env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in v["pod"]["env"]}
+    ref = {"name": "rstudio-pm-kv-postgres", "key": "password"}
+    assert env == {"PACKAGEMANAGER_POSTGRES_PASSWORD": ref, "PACKAGEMANAGER_POSTGRES_USAGEDATAPASSWORD": ref}
+    spc = default.extra("SecretProviderClass")
+    synced = {s["secretName"]: {d["key"]: d["objectName"] for d in s["data"]} for s in spc["spec"]["secretObjects"]}
+    assert synced["rstudio-pm-kv-postgres"] == {"password": "postgres-admin-password"}
+
+
+def test_the_pod_mounts_the_secret_provider_class_so_the_sync_happens(default):
+    v = default.values
+    (volume,) = v["pod"]["volumes"]
+    assert volume["csi"] == {"driver": "secrets-store.csi.k8s.io", "readOnly": True,
+                             "volumeAttributes": {"secretProviderClass": "rstudio-pm-key-vault"}}
+    assert v["pod"]["volumeMounts"] == [{"name": volume["name"], "mountPath": "/mnt/secrets-store", "readOnly": True}]
+    spc = default.extra("SecretProviderClass")
+    assert spc["metadata"] == {"name": "rstudio-pm-key-vault", "namespace": "posit-package-manager"}
+    params = spc["spec"]["parameters"]
+    kv = _props().key_vault
+    assert spc["spec"]["provider"] == "azure"
+    assert params["keyvaultName"] == kv.key_vault_name and params["tenantId"] == kv.tenant_id
+    assert params["userAssignedIdentityID"] == kv.identity_client_id
+    assert (params["usePodIdentity"], params["useVMManagedIdentity"]) == ("false", "true")
+    objects = yaml.safe_load(params["objects"])["array"]
+    assert sorted(yaml.safe_load(o)["objectName"] for o in objects) == ["postgres-admin-password", "ppm-license"]
+    assert all(yaml.safe_load(o)["objectType"] == "secret" for o in objects)
+
+
+def test_license_file_comes_from_its_own_synced_secret(default):
+    v = default.values
+    assert v["license"] == {"file": {"secret": "rstudio-pm-kv-license", "secretKey": "license.lic"}}
+    spc = default.extra("SecretProviderClass")
+    synced = {s["secretName"]: {d["key"]: d["objectName"] for d in s["data"]} for s in spc["spec"]["secretObjects"]}
+    # Its own Secret: the license volume mounts every key of it, and the password must not be there.
+    assert synced["rstudio-pm-kv-license"] == {"license.lic": "ppm-license"}
+
+
+# --- shared storage --------------------------------------------------------------------------
+
+def test_nfs_persistent_volume_matches_the_share(default):
+    pv = default.extra("PersistentVolume")
+    spec = pv["spec"]
+    assert spec["csi"]["driver"] == "file.csi.azure.com"
+    assert spec["csi"]["volumeAttributes"] == {"resourceGroup": "rg-data", "storageAccount": "stppmdata",
+                                               "shareName": "ppm-data", "protocol": "nfs"}
+    assert spec["csi"]["volumeHandle"] == "rg-data#stppmdata#ppm-data"
+    assert spec["persistentVolumeReclaimPolicy"] == "Retain"
+    assert spec["mountOptions"] == ["nconnect=4", "noresvport", "actimeo=30", "lookupcache=pos"]
+    assert list(NFS_MOUNT_OPTIONS) == spec["mountOptions"]
+    assert spec["capacity"] == {"storage": "1000Gi"}
+    assert spec["accessModes"] == ["ReadWriteMany"]
+
+
+def test_the_claim_can_bind_only_to_that_volume(default):
+    pv = default.extra("PersistentVolume")
+    s = default.values["sharedStorage"]
+    assert s["create"] is True and s["mount"] is True
+    assert s["accessModes"] == ["ReadWriteMany"]
+    # A class is set (unset would mean the cluster default, Azure Disk) and equals the PV's.
+    assert s["storageClassName"] and s["storageClassName"] == pv["spec"]["storageClassName"]
+    assert s["volumeName"] == pv["metadata"]["name"]
+    assert pv["spec"]["claimRef"] == {"namespace": "posit-package-manager", "name": s["name"]}
+    assert s["requests"]["storage"] == pv["spec"]["capacity"]["storage"]
+
+
+def test_a_quota_token_becomes_an_interpolated_capacity(tmp_path):
+    synth = _synth(tmp_path, token_quota=True)
+    capacity = synth.extra("PersistentVolume")["spec"]["capacity"]["storage"]
+    assert capacity == "${var.quota}Gi"
+    assert synth.values["sharedStorage"]["requests"]["storage"] == capacity
+
+
+# --- ingress ---------------------------------------------------------------------------------
+
+def test_ingress_uses_app_routing_without_tls_by_default(default):
+    ingress = default.values["ingress"]
+    assert ingress == {
+        "enabled": True,
+        "ingressClassName": "webapprouting.kubernetes.azure.com",
+        "hosts": [{"host": "packages.example.com", "paths": [{"path": "/", "pathType": "Prefix"}]}],
+    }
+
+
+def test_tls_serves_the_key_vault_certificate(with_tls):
+    ingress = with_tls.values["ingress"]
+    assert ingress["annotations"] == {"kubernetes.azure.com/tls-cert-keyvault-uri": CERT_URI}
+    assert ingress["tls"] == [{"hosts": ["packages.example.com"], "secretName": "keyvault-rstudio-pm"}]
+
+
+# --- schemas ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["PersistentVolume", "SecretProviderClass"])
+def test_extra_objects_are_valid_kubernetes_objects(default, kind):
+    assert schema_errors(without_tokens(default.extra(kind))) == []
+
+
+def test_pod_fragments_are_valid_pod_spec_parts(default):
+    assert schema_errors(pod_from_values(default.values)) == []
+
+
+def test_the_schema_checks_catch_mistakes(default):
+    pv = without_tokens(default.extra("PersistentVolume"))
+    pv["spec"]["persistentVolumeReclaimPolicy"] = 1
+    pv["spec"]["csi"]["volumeAtributes"] = {}
+    assert schema_errors(pv)
+    spc = without_tokens(default.extra("SecretProviderClass"))
+    spc["spec"]["secretObjects"][0]["data"][0].pop("key")
+    spc["spec"]["parameter"] = {}
+    assert len(schema_errors(spc)) == 2
+
+
+# --- naming ----------------------------------------------------------------------------------
+
+def test_a_release_name_without_the_chart_name_prefixes_every_object(tmp_path):
+    assert chart_fullname("ppm") == "ppm-rstudio-pm" and chart_fullname("rstudio-pm") == "rstudio-pm"
+    v = _synth(tmp_path, _props(release_name="ppm", namespace="team-a")).values
+    assert v["sharedStorage"]["name"] == "ppm-rstudio-pm-shared-storage"
+    assert v["sharedStorage"]["volumeName"] == "team-a-ppm-rstudio-pm-shared-storage"
+    assert v["license"]["file"]["secret"] == "ppm-rstudio-pm-kv-license"
+
+
+# --- validation ------------------------------------------------------------------------------
+
+def test_every_invalid_prop_is_reported_at_once():
+    props = _props(
+        chart_version="latest", hostname="Packages", namespace="Team_A", replicas=3, min_available=3,
+        tls_certificate_uri="https://example.com/cert", timeout_seconds=30,
+        postgres=PostgresTarget(fqdn="h", login="admin;x", metadata_database="db#1", usage_database="u",
+                                max_open_connections=0),
+        share=NfsShare(resource_group_name="rg", storage_account_name="st", share_name="s", quota_gib=0),
+        resources=PodResources(cpu_request="8", cpu_limit="6", memory_request="lots"),
+    )
+    with pytest.raises(PropsError) as err:
+        PackageManagerRelease(TerraformStack(App(), "s"), "ppm", props)
+    fields = [p.split(":", 1)[0] for p in err.value.problems]
+    assert fields == [
+        "chart_version", "hostname", "namespace", "min_available", "timeout_seconds", "tls_certificate_uri",
+        "postgres.max_open_connections", "postgres.login", "postgres.metadata_database", "share.quota_gib",
+        "resources.cpu_request", "resources.memory_request",
+    ]
+    assert "a budget of every replica blocks node drains" in str(err.value)
+    assert "unquoted" in str(err.value)
+
+
+def test_tokens_are_not_judged():
+    props = _props(postgres=PostgresTarget(fqdn="${TfToken[TOKEN.1]}", login="${TfToken[TOKEN.2]}",
+                                           metadata_database="${TfToken[TOKEN.3]}", usage_database="u"))
+    from constructs_lib.package_manager import _validate
+
+    _validate(props)  # no PropsError
+
+
+# --- helm provider ---------------------------------------------------------------------------
+
+def test_helm_provider_uses_kubelogin_and_the_cluster_data_source(default):
+    (provider,) = default.doc["provider"]["helm"]
+    k8s = provider["kubernetes"]
+    (name, data) = next(iter(default.doc["data"]["azurerm_kubernetes_cluster"].items()))
+    assert (data["name"], data["resource_group_name"]) == ("aks-t", "rg-cluster")
+    assert k8s["host"] == f"${{data.azurerm_kubernetes_cluster.{name}.kube_config[0].host}}"
+    assert k8s["cluster_ca_certificate"] == (
+        f"${{base64decode(data.azurerm_kubernetes_cluster.{name}.kube_config[0].cluster_ca_certificate)}}")
+    assert k8s["exec"] == {"api_version": "client.authentication.k8s.io/v1beta1", "command": "kubelogin",
+                           "args": ["get-token", "--login", "azurecli", "--server-id", AKS_ENTRA_SERVER_APP_ID]}
+    assert AKS_ENTRA_SERVER_APP_ID == "6dae42f8-4368-4678-94ff-3960e28e3630"
+    assert not {"config_path", "token", "client_key", "client_certificate", "password"} & set(k8s)
+
+
+def test_helm_provider_workload_identity_mode(tmp_path):
+    (provider,) = _synth(tmp_path, login_mode="workloadidentity").doc["provider"]["helm"]
+    assert provider["kubernetes"]["exec"]["args"][:3] == ["get-token", "--login", "workloadidentity"]
+
+
+def test_helm_provider_refuses_an_unknown_login_mode():
+    with pytest.raises(PropsError, match="login_mode: got 'devicecode'"):
+        AksHelmProvider(TerraformStack(App(), "s"), "helm", AksHelmProviderProps(
+            cluster_name="a", resource_group_name="b", login_mode="devicecode"))

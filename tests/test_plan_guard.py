@@ -1,0 +1,241 @@
+"""The plan guard on real Terraform plan JSON.
+
+Terraform cannot download the azurerm provider here, but the built-in
+``terraform_data`` resource needs no provider at all. So a session fixture applies a
+base configuration to a local state once, then plans changed configurations against
+copies of that state: real create, update, replace (both orders), delete, forget and
+no-op plans, written by ``terraform show -json``. The tests pass
+``--protected-type terraform_data`` so the guard treats those as protected.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+GUARD = ROOT / "scripts" / "plan_guard.py"
+SECRET = "s3cr3t-not-for-markdown"
+
+BASE = """
+resource "terraform_data" "keep" { input = "a" }
+resource "terraform_data" "replace_me" { triggers_replace = "v1" }
+resource "terraform_data" "replace_cbd" {
+  triggers_replace = "v1"
+  lifecycle { create_before_destroy = true }
+}
+resource "terraform_data" "delete_me" { input = "x" }
+resource "terraform_data" "forget_me" { input = "y" }
+resource "terraform_data" "secret" { input = "%s" }
+""" % SECRET
+
+# Each scenario: the configuration planned against the applied BASE state (None: an empty state).
+SCENARIOS: dict[str, tuple[str, bool]] = {
+    "create": (BASE, False),
+    "noop": (BASE, True),
+    "update": (BASE.replace('input = "a"', 'input = "b"'), True),
+    "replace": (BASE.replace('triggers_replace = "v1"', 'triggers_replace = "v2"'), True),
+    "delete": (BASE.replace('resource "terraform_data" "delete_me" { input = "x" }', ""), True),
+    "forget": (BASE.replace('resource "terraform_data" "forget_me" { input = "y" }', textwrap.dedent("""
+        removed {
+          from = terraform_data.forget_me
+          lifecycle { destroy = false }
+        }""")), True),
+}
+
+
+def _terraform_env(tmp: Path) -> dict[str, str]:
+    """Offline and isolated: an empty CLI config, a private plugin cache, no checkpoint calls."""
+    rc = tmp / "terraformrc"
+    rc.write_text("")
+    cache = tmp / "plugin-cache"
+    cache.mkdir(exist_ok=True)
+    return {**os.environ, "TF_CLI_CONFIG_FILE": str(rc), "TF_PLUGIN_CACHE_DIR": str(cache),
+            "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1", "TF_INPUT": "0"}
+
+
+def _tf(env: dict[str, str], cwd: Path, *args: str) -> str:
+    result = subprocess.run(["terraform", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"terraform {' '.join(args)} failed in {cwd}:\n{result.stderr}"
+    return result.stdout
+
+
+@pytest.fixture(scope="session")
+def tf_plans(tmp_path_factory) -> dict[str, Path]:
+    """Real plan JSON per scenario, plus ``state``: `terraform show -json` of a state (not a plan)."""
+    if shutil.which("terraform") is None:
+        pytest.fail("terraform is not on PATH: these tests generate real plans with Terraform >= 1.7 "
+                    "(built-in terraform_data, removed blocks). Install it "
+                    "(https://developer.hashicorp.com/terraform/install) and re-run.", pytrace=False)
+    tmp = tmp_path_factory.mktemp("tfplans")
+    env = _terraform_env(tmp)
+    base = tmp / "base"
+    base.mkdir()
+    (base / "main.tf").write_text(BASE)
+    _tf(env, base, "init", "-input=false")
+    _tf(env, base, "apply", "-auto-approve", "-input=false")
+    out = tmp / "plans"
+    out.mkdir()
+    plans: dict[str, Path] = {}
+    for name, (config, from_base) in SCENARIOS.items():
+        work = tmp / name
+        work.mkdir()
+        (work / "main.tf").write_text(config)
+        if from_base:
+            shutil.copy(base / "terraform.tfstate", work / "terraform.tfstate")
+        _tf(env, work, "init", "-input=false")
+        _tf(env, work, "plan", "-input=false", "-out=plan.tfplan")
+        plans[name] = out / f"{name}.json"
+        plans[name].write_text(_tf(env, work, "show", "-json", "plan.tfplan"))
+    plans["state"] = out / "state.json"
+    plans["state"].write_text(_tf(env, base, "show", "-json"))
+    return plans
+
+
+def guard(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(GUARD), *map(str, args)], capture_output=True, text=True, timeout=60)
+
+
+def counts_row(adds: int, changes: int, replacements: int, destroys: int, forgets: int) -> str:
+    return f"| {adds} | {changes} | {replacements} | {destroys} | {forgets} |"
+
+
+def test_the_fixture_produced_the_intended_terraform_actions(tf_plans):
+    # Guards the test data itself: each scenario is the real Terraform action it claims to be.
+    def actions(name):
+        doc = json.loads(tf_plans[name].read_text())
+        return {rc["address"]: rc["change"]["actions"] for rc in doc.get("resource_changes", [])}
+
+    assert set(map(tuple, actions("create").values())) == {("create",)}
+    assert actions("replace")["terraform_data.replace_me"] == ["delete", "create"]
+    assert actions("replace")["terraform_data.replace_cbd"] == ["create", "delete"]
+    assert actions("delete")["terraform_data.delete_me"] == ["delete"]
+    assert actions("forget")["terraform_data.forget_me"] == ["forget"]
+    assert actions("update")["terraform_data.keep"] == ["update"]
+
+
+def test_create_plan_passes_and_counts_adds(tf_plans):
+    result = guard("--protected-type", "terraform_data", tf_plans["create"])
+    assert result.returncode == 0, result.stderr
+    assert "## create" in result.stdout
+    assert counts_row(6, 0, 0, 0, 0) in result.stdout
+    assert "## Guard: passed" in result.stdout
+
+
+def test_in_place_update_of_a_protected_type_passes(tf_plans):
+    result = guard("--protected-type", "terraform_data", tf_plans["update"])
+    assert result.returncode == 0, result.stderr
+    assert counts_row(0, 1, 0, 0, 0) in result.stdout
+
+
+def test_no_op_plan_says_no_changes(tf_plans):
+    result = guard("--protected-type", "terraform_data", tf_plans["noop"])
+    assert result.returncode == 0
+    assert counts_row(0, 0, 0, 0, 0) in result.stdout
+    assert "No changes." in result.stdout
+
+
+def test_replacement_of_a_protected_type_is_blocked_in_both_orders(tf_plans):
+    result = guard("--protected-type", "terraform_data", tf_plans["replace"])
+    assert result.returncode == 1
+    assert counts_row(0, 0, 2, 0, 0) in result.stdout
+    assert "## Guard: BLOCKED" in result.stdout
+    out = result.stdout
+    assert "- `terraform_data.replace_me` **(protected type)**: delete, then create" in out
+    assert "- `terraform_data.replace_cbd` **(protected type)**: create replacement, then delete (create_before_destroy)" in out
+    # stderr names each resource and why (Terraform's reason and the argument that forced it)
+    assert ("BLOCKED: replace: terraform_data.replace_me (terraform_data, protected) would be replaced: "
+            "delete, then create; an argument that cannot be updated in place changed; forced by triggers_replace") in result.stderr
+    assert "terraform_data.replace_cbd (terraform_data, protected) would be replaced" in result.stderr
+
+
+def test_deletion_of_a_protected_type_is_blocked_with_the_reason(tf_plans):
+    result = guard("--protected-type", "terraform_data", tf_plans["delete"])
+    assert result.returncode == 1
+    assert counts_row(0, 0, 0, 1, 0) in result.stdout
+    assert "- `terraform_data.delete_me` **(protected type)**: its configuration was removed" in result.stdout
+    assert "terraform_data.delete_me (terraform_data, protected) would be deleted: its configuration was removed" in result.stderr
+
+
+def test_allow_destroy_reports_but_exits_zero(tf_plans):
+    result = guard("--protected-type", "terraform_data", "--allow-destroy", tf_plans["replace"], tf_plans["delete"])
+    assert result.returncode == 0
+    assert "## Guard: allowed by --allow-destroy" in result.stdout
+    assert "terraform_data.replace_me" in result.stdout and "terraform_data.delete_me" in result.stdout
+
+
+def test_forget_is_not_a_destroy(tf_plans):
+    result = guard("--protected-type", "terraform_data", tf_plans["forget"])
+    assert result.returncode == 0, result.stderr
+    assert counts_row(0, 0, 0, 0, 1) in result.stdout
+    assert "**Forgets (removed from state, not destroyed):**" in result.stdout
+    assert "- `terraform_data.forget_me` **(protected type)**: leaves Terraform state only" in result.stdout
+
+
+def test_unprotected_types_pass_with_the_default_list(tf_plans):
+    # Without --protected-type the project's list applies; terraform_data is not on it.
+    result = guard(tf_plans["replace"], tf_plans["delete"])
+    assert result.returncode == 0
+    assert "(protected type)" not in result.stdout
+    assert "`azurerm_postgresql_flexible_server`" in result.stdout  # the list is printed with the verdict
+
+
+def test_one_section_per_plan_in_order_and_output_file(tf_plans, tmp_path):
+    out = tmp_path / "comment" / "summary.md"
+    result = guard("--protected-type", "terraform_data", "--output", out, tf_plans["create"], tf_plans["delete"])
+    assert result.returncode == 1
+    text = result.stdout
+    assert text.index("## create") < text.index("## delete") < text.index("## Guard: BLOCKED")
+    assert out.read_text() == text  # print adds the same trailing newline the file gets
+
+
+def test_markdown_carries_addresses_never_values(tf_plans):
+    # Plan JSON holds attribute values (possibly secrets); the PR comment must not.
+    assert SECRET in tf_plans["create"].read_text()
+    result = guard("--protected-type", "terraform_data", tf_plans["create"], tf_plans["delete"])
+    assert SECRET not in result.stdout + result.stderr
+
+
+def test_resource_drift_is_reported_without_changing_the_verdict(tf_plans, tmp_path):
+    # terraform_data has no remote object, so Terraform never reports drift for it; take a real
+    # entry from a real plan and present it as drift, the shape `resource_drift` has.
+    doc = json.loads(tf_plans["delete"].read_text())
+    deleted = next(rc for rc in doc["resource_changes"] if rc["address"] == "terraform_data.delete_me")
+    updated = json.loads(tf_plans["update"].read_text())["resource_changes"]
+    doc = json.loads(tf_plans["noop"].read_text())
+    doc["resource_drift"] = [deleted, next(rc for rc in updated if rc["change"]["actions"] == ["update"])]
+    drifted = tmp_path / "drifted.json"
+    drifted.write_text(json.dumps(doc))
+    result = guard("--protected-type", "terraform_data", drifted)
+    assert result.returncode == 0, result.stderr
+    assert "**Drift (changed outside Terraform since the last apply):**" in result.stdout
+    assert "- `terraform_data.delete_me` **(protected type)**: deleted outside Terraform" in result.stdout
+    assert "- `terraform_data.keep` **(protected type)**: changed outside Terraform" in result.stdout
+
+
+def test_a_state_file_or_missing_file_is_refused(tf_plans, tmp_path):
+    state = guard(tf_plans["state"])
+    assert state.returncode == 2
+    assert "not a Terraform plan" in state.stderr
+    missing = guard(tmp_path / "nope.json")
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+    garbage = tmp_path / "garbage.json"
+    garbage.write_text("{not json")
+    broken = guard(garbage)
+    assert broken.returncode == 2 and "terraform show -json" in broken.stderr
+
+
+def test_default_list_covers_the_stateful_types_and_the_cluster():
+    from constructs_lib.policy import STATEFUL_TYPES
+    from scripts.plan_guard import PROTECTED_TYPES
+
+    assert STATEFUL_TYPES <= set(PROTECTED_TYPES)
+    assert {"azurerm_kubernetes_cluster", "azurerm_key_vault_secret"} <= set(PROTECTED_TYPES)
