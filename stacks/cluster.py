@@ -4,7 +4,7 @@ Depends on `network` only (node subnet, Log Analytics workspace), so it deploys 
 with `data`. Grants that need the data stack's resources (Key Vault Secrets User for the
 Secrets Store CSI identity) are made by the app stack from the attributes below. A static
 NFS PersistentVolume needs no Azure role at all (see constructs_lib/aks.py and
-docs/readme/cluster.md).
+docs/cluster.md).
 """
 
 from __future__ import annotations

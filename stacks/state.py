@@ -67,7 +67,7 @@ class StateStack(TerraformStack):
             replication_type="GZRS" if cfg.location in REGIONS_WITH_ZONES else "GRS",
         ))
         # Whoever bootstraps can deploy right after: Storage Blob Data Contributor for them.
-        # CI identities get the same role by hand (docs/readme/delivery.md).
+        # CI identities get the same role by hand (docs/delivery.md).
         caller = DataAzurermClientConfig(self, "caller")
         self.backend.grant_state_access("bootstrap-caller-blob-data", caller.object_id,
                                         description="State read/write for the identity that ran make bootstrap")

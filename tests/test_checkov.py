@@ -60,11 +60,13 @@ def run_checkov(directory: Path, target: str) -> CheckovRun:
     return parse_run(CheckovRun(target, proc.returncode, proc.stdout, proc.stderr, time.perf_counter() - start))
 
 
-def run_checkov_many(jobs: dict[str, Path], out: Path) -> dict[str, CheckovRun | CheckovRunError]:
+def run_checkov_many(jobs: dict[str, Path], out: Path, config_file: Path = CHECKOV_CONFIG,
+                     cwd: Path = ROOT) -> dict[str, CheckovRun | CheckovRunError]:
     """The same run per directory through scripts/checkov_all.py: checkov imported once, one fork per stack."""
+    out.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, str(CHECKOV_ALL), "--out", str(out), "--jobs", str(WORKERS),
-           "--config-file", str(CHECKOV_CONFIG), *(f"{name}={path}" for name, path in jobs.items())]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
+           "--config-file", str(config_file), *(f"{name}={path}" for name, path in jobs.items())]
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=900)
     results: dict[str, CheckovRun | CheckovRunError] = {}
     for name in jobs:
         files = {suffix: out / f"{name}.{suffix}" for suffix in ("json", "err", "rc")}

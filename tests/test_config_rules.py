@@ -2,7 +2,7 @@
 
 The test is parametrized over ``RULES`` itself: a rule added without a case in
 ``CASES`` fails here, so no rule ships untested. The README's rule table
-(docs/readme/policy.md) is generated from the same table (scripts/policy_doc.py).
+(docs/policy.md) is generated from the same table (scripts/policy_doc.py).
 """
 
 from __future__ import annotations
@@ -113,9 +113,19 @@ def test_shipped_configs_break_no_rule(name):
 
 
 def test_readme_policy_doc_matches_the_rule_tables():
-    """docs/readme/policy.md is generated from RULES, POLICY_RULES and .checkov.yaml."""
+    """docs/policy.md is generated from RULES, POLICY_RULES and .checkov.yaml."""
     from scripts.policy_doc import DOC, render
 
     expected = render()
     assert all(f"| `{r.id}` | {r.cause} | {r.source} |" in expected for r in RULES)
-    assert DOC.read_text() == expected, "docs/readme/policy.md is stale: run .venv/bin/python scripts/policy_doc.py"
+    assert DOC.read_text() == expected, "docs/policy.md is stale: run .venv/bin/python scripts/policy_doc.py"
+
+
+def test_readme_skip_table_matches_checkov_config():
+    """README's checkov skip table is generated from .checkov.yaml (reason and compensating control per skip)."""
+    from scripts.policy_doc import README, checkov_skips, readme_with_skip_table, CHECKOV_CONFIG
+
+    readme = README.read_text()
+    assert readme == readme_with_skip_table(readme), "README.md's skip table is stale: run .venv/bin/python scripts/policy_doc.py"
+    for skip in checkov_skips(CHECKOV_CONFIG.read_text()):
+        assert f"| `{skip.check_id}` | {skip.reason} |" in readme
