@@ -7,11 +7,17 @@ PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup synth test bench clean bootstrap plan deploy
+.PHONY: setup synth test bench clean bootstrap plan deploy help
+
+## help: list the targets
+help:
+	@grep -E '^## ' Makefile | sed 's/^## /  /'
+
 
 setup: $(VENV_STAMP) $(NODE_STAMP)
 
 $(VENV_STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python >= 3.11 is needed, $(PYTHON) is " + sys.version.split()[0] + "; run make PYTHON=python3.11 ...")'
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
@@ -20,7 +26,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-## synth: synthesize the four stacks of $$PPM_CONFIG (default config/reference.yaml) to cdktf.out/ (or $$CDKTF_OUTDIR)
+## synth: synthesize the four stacks of $PPM_CONFIG (default config/reference.yaml) to cdktf.out/ (or $CDKTF_OUTDIR)
 synth: setup
 	$(PY) main.py
 
@@ -49,17 +55,18 @@ $(BENCH_STAMP): $(BENCH_TS)/package.json $(BENCH_TS)/package-lock.json
 	cd $(BENCH_TS) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-## bench: median/min/max synth wall time, $(ROUNDS) interleaved rounds: reference config lazy vs eager vs a TypeScript cdktf app
+## bench: median/min/max synth wall time, ROUNDS (7) interleaved rounds: reference config lazy vs eager vs a TypeScript cdktf app
 bench: setup $(BENCH_STAMP)
 	cd $(BENCH_TS) && node_modules/.bin/tsc -p .
 	$(PY) scripts/bench.py --rounds $(ROUNDS)
 
 .PHONY: diagram
 DIAGRAM_CONFIG ?= config/reference.yaml
-## diagram: synthesize $(DIAGRAM_CONFIG) to cdktf.out/ and redraw docs/architecture.md (Mermaid) from it
+## diagram: synthesize DIAGRAM_CONFIG (reference) to cdktf.out/ and redraw docs/architecture.md (Mermaid) from it
 diagram: setup
 	PPM_CONFIG=$(DIAGRAM_CONFIG) CDKTF_OUTDIR=cdktf.out $(PY) main.py
 	$(PY) scripts/diagram.py --outdir cdktf.out --output docs/architecture.md
 
+## clean: remove generated output (keeps .venv and node_modules)
 clean:
-	rm -rf cdktf.out .pytest_cache
+	rm -rf cdktf.out cdktf.out.bootstrap plans .pytest_cache build *.egg-info

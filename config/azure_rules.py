@@ -97,3 +97,48 @@ POSTGRES_RESERVED_LOGINS = frozenset({
 # [MS] aks/concepts-network-azure-cni-overlay: AKS max pods per node is 250; checkov
 # CKV_AZURE_168 wants at least 50.
 AKS_MAX_PODS = (50, 250)
+
+# --- AKS node sizes and what a node keeps for itself (rule APP-003) ------------------------
+# [MS] virtual-machines/sizes/general-purpose/{dv5,ddv5,dasv5,dadsv5}-series and
+# memory-optimized/{ev5,edv5,easv5,eadsv5}-series: D v5 sizes have 4 GiB per vCPU, E v5 sizes
+# 8 GiB per vCPU ("s" = premium storage, "d" = local disk, "a" = AMD; same vCPU and memory).
+# A size not listed cannot be judged, and rule APP-003 says so rather than guessing: add it
+# here with its figures from the size's page.
+_D_V5_VCPUS = (2, 4, 8, 16, 32, 48, 64, 96)
+_E_V5_VCPUS = (2, 4, 8, 16, 20, 32, 48, 64, 96)
+_V5_VARIANTS = ("", "s", "ds", "as", "ads")
+VM_SIZES: dict[str, tuple[int, int]] = {  # size -> (vCPU, GiB)
+    **{f"Standard_D{n}{v}_v5": (n, 4 * n) for n in _D_V5_VCPUS for v in _V5_VARIANTS},
+    **{f"Standard_E{n}{v}_v5": (n, 8 * n) for n in _E_V5_VCPUS for v in _V5_VARIANTS},
+}
+
+
+def aks_kube_reserved_cpu_millicores(vcpus: int) -> int:
+    """[MS] aks/node-resource-reservations, CPU table: 1 core 60m, 2 100m, 4 140m, 8 180m,
+    16 260m, 32 420m, 64 740m (10m per core above 4, which also gives the 48- and 96-core sizes)."""
+    table = {1: 60, 2: 100, 4: 140}
+    return table[vcpus] if vcpus in table else 140 + 10 * (vcpus - 4)
+
+
+def aks_reserved_memory_gib(memory_gib: float, max_pods: int) -> float:
+    """Memory a node keeps from pods, [MS] aks/node-resource-reservations. Kubernetes >= 1.29:
+    kube-reserved min(20 MiB x max_pods + 50 MiB, 25% of memory) plus a 100 MiB eviction
+    threshold; before 1.29: 25% of the first 4 GiB, 20% of the next 4, 10% of the next 8, 6% of
+    the next 112, 2% above 128, plus a 750 MiB eviction threshold. The larger of the two is
+    used, so the answer holds for every supported version."""
+    new = min((20 * max_pods + 50) / 1024, 0.25 * memory_gib) + 100 / 1024
+    old, left = 750 / 1024, memory_gib
+    for size, share in ((4, 0.25), (4, 0.20), (8, 0.10), (112, 0.06), (float("inf"), 0.02)):
+        part = min(left, size)
+        old += part * share
+        left -= part
+        if left <= 0:
+            break
+    return max(new, old)
+
+
+# Our estimate, not an Azure figure: what the AKS add-on pods this project turns on request on
+# a node (CNI/Cilium, Azure Files/Disk and Secrets Store CSI drivers, Container Insights, Azure
+# Policy, app-routing NGINX, CoreDNS, metrics-server). `kubectl describe node` shows the real sum.
+AKS_ADDON_ALLOWANCE_CPU = 1.0
+AKS_ADDON_ALLOWANCE_GIB = 2.0

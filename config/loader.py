@@ -18,6 +18,21 @@ DEFAULT_CONFIG = Path(__file__).resolve().parent / "reference.yaml"
 CONFIG_ENV = "PPM_CONFIG"
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (plain YAML keeps the last, silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (lines {seen[key]} and {line}); keep one", key_node.start_mark)
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 class ConfigError(Exception):
     """The config file cannot be used. ``problems`` holds one line per problem."""
 
@@ -102,8 +117,11 @@ def load_config(path: str | os.PathLike[str] | None = None) -> EnvironmentConfig
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(source, [f"{CONFIG_ENV}: cannot read {source}: {exc.strerror}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(source, [f"(file): not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+                                   "save the file as UTF-8"]) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

@@ -10,6 +10,7 @@ table is generated from :data:`RULES`.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -144,6 +145,27 @@ def _k8s_ranges(cfg):
     if dns not in services or dns in (services.network_address, services.network_address + 1, services.broadcast_address):
         yield Problem("cluster.dns_service_ip", c.dns_service_ip,
                       f"an address inside cluster.service_cidr {services}, not its first two or last address")
+
+
+#: Source prefixes that mean "anyone" (as checkov's NSG port checks read them; any /0 CIDR too).
+_ANY_SOURCE = frozenset({"internet", "*", "any", "0.0.0.0"})
+
+
+def open_to_internet(prefix: str) -> bool:
+    """True for an NSG source prefix that admits the whole Internet (``Internet``, ``*``, ``0.0.0.0/0``, ...)."""
+    return prefix.lower() in _ANY_SOURCE or prefix.endswith("/0")
+
+
+@rule("NET-006", "Plain HTTP (port 80) open to the Internet",
+      "the ingress NSG opens TCP 80 while app.tls.enabled is false (the app serves HTTP); "
+      "checkov CKV_AZURE_160 (port 80 restricted from the Internet)")
+def _http_not_public(cfg):
+    sources = cfg.network.ingress_allowed_sources
+    if not cfg.app.tls.enabled and any(open_to_internet(s) for s in sources):
+        yield Problem("network.ingress_allowed_sources", sources,
+                      "no Internet, '*' or /0 source while app.tls.enabled is false (port 80 would be open to "
+                      "the Internet): enable TLS (app.tls.enabled: true with key_vault_certificate_uri) or "
+                      "restrict the sources to your organisation's ranges")
 
 
 # --- PostgreSQL -----------------------------------------------------------------------
@@ -324,6 +346,74 @@ def _app_tls_unused(cfg):
     if not tls.enabled and tls.key_vault_certificate_uri:
         yield Problem("app.tls.enabled", False,
                       "true to serve app.tls.key_vault_certificate_uri, or remove the URI (it would be ignored)")
+
+
+_CPU_QUANTITY = re.compile(r"([0-9]+(?:\.[0-9]+)?)(m?)")
+_MEMORY_QUANTITY = re.compile(r"([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?")
+_MEMORY_GIB = {None: 1 / 2**30, "Ki": 1 / 2**20, "Mi": 1 / 2**10, "Gi": 1, "Ti": 2**10,
+               "k": 1e3 / 2**30, "M": 1e6 / 2**30, "G": 1e9 / 2**30, "T": 1e12 / 2**30}
+
+
+def _cpu_cores(value: str) -> float | None:
+    m = _CPU_QUANTITY.fullmatch(value)
+    return None if not m else float(m.group(1)) / (1000 if m.group(2) else 1)
+
+
+def _memory_gib(value: str) -> float | None:
+    m = _MEMORY_QUANTITY.fullmatch(value)
+    return None if not m else float(m.group(1)) * _MEMORY_GIB[m.group(2)]
+
+
+@rule("APP-003", "App pods and their upgrade surge do not fit the worker nodes",
+      "[MS] aks/node-resource-reservations (kube-reserved, eviction threshold) and the VM size pages (vCPU, "
+      "memory); [CH] strategy maxSurge 100% (the construct uses maxSurge 0 for one replica); [K8S] "
+      "topology-spread-constraints (one pod per node and ReplicaSet); a pod whose requests fit no node stays Pending")
+def _app_fits_nodes(cfg):
+    c, app = cfg.cluster, cfg.app
+    if c.vm_size not in az.VM_SIZES:
+        # A size we cannot resolve is an error, not a silent pass.
+        yield Problem("cluster.vm_size", c.vm_size,
+                      "a size listed in config/azure_rules.py VM_SIZES (D/E v5 families), so app.resources can be "
+                      "checked against it; add the size there with its vCPU and memory to use it")
+        return
+    r = app.resources
+    cpu, memory = _cpu_cores(r.cpu_request), _memory_gib(r.memory_request)
+    if cpu is None:
+        yield Problem("app.resources.cpu_request", r.cpu_request, "a Kubernetes CPU quantity such as 2 or 500m")
+    if memory is None:
+        yield Problem("app.resources.memory_request", r.memory_request, "a Kubernetes memory quantity such as 8Gi")
+    if cpu is None or memory is None:
+        return
+    vcpus, gib = az.VM_SIZES[c.vm_size]
+    nodes = c.autoscaling.max_count if c.autoscaling.enabled else c.node_count
+    surge = 0 if app.replicas == 1 else app.replicas  # the chart's maxSurge 100%; one replica: replaced
+    # Old and new ReplicaSets are each spread one pod per node (matchLabelKeys pod-template-hash).
+    per_node = -(-app.replicas // nodes) + -(-surge // nodes)
+    free_cpu = vcpus - az.aks_kube_reserved_cpu_millicores(vcpus) / 1000 - az.AKS_ADDON_ALLOWANCE_CPU
+    free_gib = gib - az.aks_reserved_memory_gib(gib, c.max_pods) - az.AKS_ADDON_ALLOWANCE_GIB
+    why = (f"{per_node} pod(s) per {c.vm_size} node during an upgrade (app.replicas {app.replicas}"
+           f"{' + the chart surge of ' + str(surge) if surge else ', replaced without surge'}, on {nodes} node(s))")
+    if per_node * cpu > free_cpu:
+        yield Problem("app.resources.cpu_request", r.cpu_request,
+                      f"at most {free_cpu / per_node:.2f} CPU: {why}; a node has {free_cpu:.2f} CPU for them "
+                      f"({vcpus} vCPU - AKS reservation - {az.AKS_ADDON_ALLOWANCE_CPU:g} for add-ons)")
+    if per_node * memory > free_gib:
+        yield Problem("app.resources.memory_request", r.memory_request,
+                      f"at most {free_gib / per_node:.1f}Gi: {why}; a node has {free_gib:.1f}Gi for them "
+                      f"({gib} GiB - AKS reservation - {az.AKS_ADDON_ALLOWANCE_GIB:g} for add-ons)")
+
+
+@rule("APP-004", "A resource request above its limit, or a quantity Kubernetes cannot parse",
+      "[K8S] manage-resources-containers (requests must not exceed limits; quantity format)")
+def _app_requests_within_limits(cfg):
+    r = cfg.app.resources
+    for kind, parse, example in (("cpu", _cpu_cores, "2 or 500m"), ("memory", _memory_gib, "8Gi")):
+        request, limit = getattr(r, f"{kind}_request"), getattr(r, f"{kind}_limit")
+        if parse(limit) is None:
+            yield Problem(f"app.resources.{kind}_limit", limit, f"a Kubernetes {kind} quantity such as {example}")
+        elif parse(request) is not None and parse(request) > parse(limit):
+            yield Problem(f"app.resources.{kind}_request", request,
+                          f"at most app.resources.{kind}_limit ({limit}); a request above its limit is refused")
 
 
 def check(cfg: EnvironmentConfig) -> list[Problem]:

@@ -52,6 +52,21 @@ def _pattern(regex: str, allowed: str):
 
 
 Cidr = Annotated[str, AfterValidator(_cidr)]
+
+
+def _source_prefix(value: str) -> str:
+    # [MS] network-security-groups-overview "Source or destination": an IP address or CIDR,
+    # a service tag (e.g. Internet, AzureFrontDoor.Backend, Storage.WestEurope) or '*'.
+    if value == "*" or re.fullmatch(r"[A-Z][A-Za-z0-9]*(\.[A-Za-z0-9]+)?", value):
+        return value
+    try:
+        ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        raise ValueError("an IPv4 CIDR (e.g. 203.0.113.0/24) or an Azure service tag (e.g. Internet)") from None
+    return value
+
+
+SourcePrefix = Annotated[str, AfterValidator(_source_prefix)]
 IPv4 = Annotated[str, AfterValidator(_ipv4)]
 Zone = Literal["1", "2", "3"]
 Uuid = Annotated[str, _pattern(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", "a GUID (Entra ID object id)")]
@@ -90,8 +105,14 @@ class NetworkConfig(Strict):
     aks_nodes_subnet: Cidr
     postgres_subnet: Cidr
     private_endpoints_subnet: Cidr
-    #: Source address prefixes (CIDRs or service tags) allowed to reach HTTPS on the ingress.
-    ingress_allowed_sources: list[str] = Field(default_factory=lambda: ["Internet"], min_length=1)
+    #: Source address prefixes (CIDRs or service tags) allowed to reach the ingress: TCP 443, and
+    #: TCP 80 too while app.tls.enabled is false. The default ["Internet"] needs TLS on (rule NET-006
+    #: refuses plain HTTP open to the Internet); with TLS off, list your organisation's ranges.
+    ingress_allowed_sources: list[SourcePrefix] = Field(default_factory=lambda: ["Internet"], min_length=1)
+    #: CIDRs of self-hosted runners, VPN clients or jump hosts inside (or peered to) the VNet,
+    #: allowed TCP 443 to the private-endpoints subnet so they can write the Key Vault secret on
+    #: `deploy data` (docs/data.md). Empty (default): only the AKS node subnet reaches it.
+    management_sources: list[Cidr] = Field(default_factory=list)
 
 
 class PostgresConfig(Strict):
@@ -227,6 +248,10 @@ class TlsConfig(Strict):
 
 
 class ResourcesConfig(Strict):
+    """Requests and limits of each Package Manager pod. Rule APP-003 checks that the pods a
+    node holds during an upgrade (two with several replicas, one with a single replica) fit
+    ``cluster.vm_size`` after the AKS reservation and the add-ons."""
+
     cpu_request: str = "2"
     memory_request: str = "8Gi"
     cpu_limit: str = "6"

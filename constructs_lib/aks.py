@@ -15,12 +15,24 @@ Facts and sources ([P] azurerm 4.x docs, [MS] Microsoft Learn, [CSI] azurefile-c
   File share does not require account key"; access is by VNet rules or a private endpoint).
   Roles are only needed for dynamic provisioning (controller identity: Storage Account
   Contributor) or SMB mounts via kubelet identity; neither is used here.
+- Container Insights with ``msi_auth_for_monitoring_enabled`` collects nothing until a data
+  collection rule (extension ``ContainerInsights``, stream
+  ``Microsoft-ContainerInsights-Group-Default``, destination the workspace) is associated with
+  the cluster: ``az aks enable-addons`` creates both, ARM/Terraform don't
+  (hashicorp/terraform-provider-azurerm#23510; Microsoft's sample
+  microsoft/Docker-Provider scripts/onboarding/aks/onboarding-msi-terraform/main.tf; the
+  CLI's DCR body in azure-cli ``addonconfiguration.py`` uses ``kind: Linux``).
+- Azure RBAC for Kubernetes: a new cluster-admin grant can take up to five minutes to be
+  honoured ([MS] aks/manage-azure-rbac); the Helm provider fails on the first 403, so a
+  ``time_sleep`` follows the grants and the stack ends only after it.
 - Secrets Store CSI add-on: its identity (``secrets_provider_object_id``) needs
   "Key Vault Secrets User" on the vault it reads; that grant lives with the vault's consumer
   (the app stack), so this construct never depends on the vault.
 """
 
 from __future__ import annotations
+
+import json
 
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_azurerm.kubernetes_cluster import (
@@ -43,15 +55,34 @@ from cdktf_cdktf_provider_azurerm.kubernetes_cluster_node_pool import (
     KubernetesClusterNodePool,
     KubernetesClusterNodePoolUpgradeSettings,
 )
+from cdktf_cdktf_provider_azurerm.monitor_data_collection_rule import (
+    MonitorDataCollectionRule,
+    MonitorDataCollectionRuleDataFlow,
+    MonitorDataCollectionRuleDataSources,
+    MonitorDataCollectionRuleDataSourcesExtension,
+    MonitorDataCollectionRuleDestinations,
+    MonitorDataCollectionRuleDestinationsLogAnalytics,
+)
+from cdktf_cdktf_provider_azurerm.monitor_data_collection_rule_association import (
+    MonitorDataCollectionRuleAssociation,
+)
 from cdktf_cdktf_provider_azurerm.monitor_diagnostic_setting import (
     MonitorDiagnosticSetting,
     MonitorDiagnosticSettingEnabledLog,
 )
 from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
 from cdktf_cdktf_provider_azurerm.user_assigned_identity import UserAssignedIdentity
+from cdktf_cdktf_provider_time.sleep import Sleep
 from constructs import Construct
 
-from constructs_lib.aks_props import AksClusterProps, MaintenanceWindow, NodePoolSpec, validate
+from constructs_lib.aks_props import (
+    MINOR_UPGRADE_CHANNELS,
+    AksClusterProps,
+    MaintenanceWindow,
+    NodePoolSpec,
+    validate,
+)
+from constructs_lib.validation import is_token
 
 #: The ingress class of the application-routing add-on's NGINX controller ([MS] aks/app-routing).
 APP_ROUTING_INGRESS_CLASS = "webapprouting.kubernetes.azure.com"
@@ -60,6 +91,18 @@ NETWORK_CONTRIBUTOR = "Network Contributor"
 AKS_RBAC_CLUSTER_ADMIN = "Azure Kubernetes Service RBAC Cluster Admin"
 DNS_ZONE_CONTRIBUTOR = "DNS Zone Contributor"
 PRIVATE_DNS_ZONE_CONTRIBUTOR = "Private DNS Zone Contributor"
+#: What ``az aks enable-addons -a monitoring`` puts in the Container Insights DCR (azure-cli
+#: addonconfiguration.py; microsoft/Docker-Provider onboarding-msi-terraform): the extension,
+#: its default stream group, and the association name the portal and CLI look for.
+CONTAINER_INSIGHTS_EXTENSION = "ContainerInsights"
+CONTAINER_INSIGHTS_STREAMS = ("Microsoft-ContainerInsights-Group-Default",)
+CONTAINER_INSIGHTS_ASSOCIATION = "ContainerInsightsExtension"
+#: [MS] azure-monitor/containers/container-insights-data-collection-configure: collect every
+#: minute, all namespaces, ContainerLogV2 schema (the sample's defaults).
+CONTAINER_INSIGHTS_SETTINGS = {"dataCollectionSettings": {
+    "interval": "1m", "namespaceFilteringMode": "Off", "enableContainerLogV2": True}}
+#: [MS] azure-monitor/essentials/data-collection-rule-create-edit: DCR names are 1-64 characters.
+DCR_NAME_MAX = 64
 
 
 def _rotation_name(pool_name: str) -> str:
@@ -76,12 +119,19 @@ class AksCluster(Construct):
     ``kubelet_identity_object_id`` / ``_client_id``, ``secrets_provider_object_id`` /
     ``_client_id``, ``app_routing_identity_client_id``, ``cluster_identity_principal_id``
     (the user-assigned control-plane identity). ``identity`` is the identity resource,
-    ``worker_pool`` the extra pool (None without ``system_pool``).
+    ``worker_pool`` the extra pool (None without ``system_pool``), ``admin_grants`` the
+    cluster-admin role assignments, ``admin_access_ready`` the ``time_sleep`` after them (None
+    without admins or with ``rbac_propagation_seconds=0``), ``container_insights_rule`` /
+    ``container_insights_association`` the Container Insights data collection rule and its
+    association with the cluster.
 
     Role assignments it makes: Network Contributor on ``vnet_subnet_id`` (control-plane
     identity), AKS RBAC Cluster Admin on the cluster (``admin_principal_ids``), DNS Zone
     Contributor / Private DNS Zone Contributor on each ``app_routing_dns_zone_ids`` zone
     (app-routing identity).
+
+    Providers: ``azurerm``, plus ``hashicorp/time`` (``TimeProvider``) in the stack when it
+    waits for the cluster-admin grants.
 
     Example::
 
@@ -185,22 +235,42 @@ class AksCluster(Construct):
             cost_analysis_enabled=props.sku_tier != "Free",  # needs Standard or Premium
             tags=tags,
             depends_on=[self.subnet_grant],
-            # The autoscaler owns the node count once it is on.
-            lifecycle=(TerraformResourceLifecycle(ignore_changes=["default_node_pool[0].node_count"])
-                       if default_pool.autoscaling else None),
+            lifecycle=self._lifecycle(default_pool),
         )
 
         self.worker_pool: KubernetesClusterNodePool | None = None
         if props.system_pool is not None:
             self.worker_pool = self._user_pool(props.workers)
 
-        for index, principal in enumerate(props.admin_principal_ids):
+        self.admin_grants = [
             RoleAssignment(
                 self, f"ClusterAdmin{index}",
                 scope=self.resource.id,
                 role_definition_name=AKS_RBAC_CLUSTER_ADMIN,
                 principal_id=principal,
             )
+            for index, principal in enumerate(props.admin_principal_ids)
+        ]
+        # Azure RBAC for Kubernetes honours a new grant only after it propagates; the Helm
+        # provider fails on the first 403. Triggered by the grants' ids, so the wait runs again
+        # whenever a grant is replaced (e.g. another principal deploys), and the stack - which
+        # the app stack deploys after - ends only once the grants are in force.
+        self.admin_access_ready: Sleep | None = None
+        if self.admin_grants and props.rbac_propagation_seconds:
+            self.admin_access_ready = Sleep(
+                self, "ClusterAdminPropagation",
+                create_duration=f"{props.rbac_propagation_seconds}s",
+                triggers={f"cluster_admin_{i}": grant.id for i, grant in enumerate(self.admin_grants)},
+            )
+
+        self.container_insights_rule = self._container_insights_rule()
+        self.container_insights_association = MonitorDataCollectionRuleAssociation(
+            self, "ContainerInsightsAssociation",
+            name=CONTAINER_INSIGHTS_ASSOCIATION,
+            target_resource_id=self.resource.id,
+            data_collection_rule_id=self.container_insights_rule.id,
+            description="Container Insights data collection for this cluster; deleting it stops the collection",
+        )
 
         # The add-on writes DNS records for ingress hosts into the zones it is given
         # ([MS] aks/app-routing-dns-ssl: `az aks approuting zone add --attach-zones` grants this role).
@@ -222,6 +292,46 @@ class AksCluster(Construct):
                 log_analytics_destination_type="Dedicated",
                 enabled_log=[MonitorDiagnosticSettingEnabledLog(category=c) for c in props.diagnostic_log_categories],
             )
+
+    def _lifecycle(self, default_pool: NodePoolSpec) -> TerraformResourceLifecycle | None:
+        ignored = []
+        if default_pool.autoscaling:
+            ignored.append("default_node_pool[0].node_count")  # the autoscaler owns the count
+        if self.props.automatic_upgrade_channel in MINOR_UPGRADE_CHANNELS:
+            # stable/rapid move the minor version ([MS] aks/auto-upgrade-cluster): without this
+            # the next apply would try to set the configured (older) version again, which AKS
+            # refuses as a downgrade. patch with a minor alias such as 1.33 stays consistent.
+            ignored += ["kubernetes_version", "default_node_pool[0].orchestrator_version"]
+        return TerraformResourceLifecycle(ignore_changes=ignored) if ignored else None
+
+    def _container_insights_rule(self) -> MonitorDataCollectionRule:
+        """The data collection rule Container Insights (MSI auth) reads."""
+        p = self.props
+        name = f"MSCI-{p.location}-{p.name}"
+        if not is_token(name):
+            name = name[:DCR_NAME_MAX].rstrip("-")
+        destination = "ciworkspace"
+        return MonitorDataCollectionRule(
+            self, "ContainerInsightsRule",
+            name=name,
+            resource_group_name=p.resource_group_name,
+            location=p.location,
+            kind="Linux",
+            description="Container Insights for the AKS cluster (what az aks enable-addons -a monitoring creates)",
+            destinations=MonitorDataCollectionRuleDestinations(log_analytics=[
+                MonitorDataCollectionRuleDestinationsLogAnalytics(
+                    name=destination, workspace_resource_id=p.log_analytics_workspace_id)]),
+            data_flow=[MonitorDataCollectionRuleDataFlow(
+                streams=list(CONTAINER_INSIGHTS_STREAMS), destinations=[destination])],
+            data_sources=MonitorDataCollectionRuleDataSources(extension=[
+                MonitorDataCollectionRuleDataSourcesExtension(
+                    name=CONTAINER_INSIGHTS_ASSOCIATION,
+                    extension_name=CONTAINER_INSIGHTS_EXTENSION,
+                    streams=list(CONTAINER_INSIGHTS_STREAMS),
+                    extension_json=json.dumps(CONTAINER_INSIGHTS_SETTINGS, sort_keys=True),
+                )]),
+            tags=dict(p.tags) or None,
+        )
 
     def _default_pool(self, pool: NodePoolSpec, *, only_critical_addons: bool) -> KubernetesClusterDefaultNodePool:
         return KubernetesClusterDefaultNodePool(
@@ -262,9 +372,15 @@ class AksCluster(Construct):
             node_labels=dict(pool.labels) or None,
             upgrade_settings=KubernetesClusterNodePoolUpgradeSettings(max_surge=pool.max_surge),
             tags=dict(self.props.tags) or None,
-            lifecycle=TerraformResourceLifecycle(ignore_changes=["node_count"]) if pool.autoscaling else None,
+            lifecycle=self._user_pool_lifecycle(pool),
             **_scale(pool),
         )
+
+    def _user_pool_lifecycle(self, pool: NodePoolSpec) -> TerraformResourceLifecycle | None:
+        ignored = ["node_count"] if pool.autoscaling else []
+        if self.props.automatic_upgrade_channel in MINOR_UPGRADE_CHANNELS:
+            ignored.append("orchestrator_version")
+        return TerraformResourceLifecycle(ignore_changes=ignored) if ignored else None
 
     # --- typed attributes ---------------------------------------------------------------
 

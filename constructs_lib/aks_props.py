@@ -29,6 +29,11 @@ SKU_TIERS = ("Free", "Standard", "Premium")
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 #: [P] maintenance_window_auto_upgrade.duration: 4 to 24 hours.
 MAINTENANCE_DURATION_HOURS = (4, 24)
+#: Channels that move the *minor* version ([MS] aks/auto-upgrade-cluster): the cluster's
+#: version then drifts from the configured one, so the construct ignores that drift.
+MINOR_UPGRADE_CHANNELS = ("stable", "rapid")
+#: Bounds of the wait after the cluster-admin grants (seconds; 0 = no wait).
+RBAC_PROPAGATION_SECONDS = (0, 1800)
 _GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _UTC_OFFSET = re.compile(r"[+-](0[0-9]|1[0-4]):[0-5][0-9]")
@@ -100,7 +105,8 @@ class AksClusterProps:
     :param vnet_subnet_id: node subnet (Azure CNI overlay: nodes take VNet IPs, pods don't).
         The control-plane identity gets Network Contributor on it.
     :param log_analytics_workspace_id: Container Insights, control-plane diagnostics and
-        (when on) Defender send here.
+        (when on) Defender send here. Container Insights with managed-identity auth needs a
+        data collection rule and its association with the cluster; both are made here.
     :param workers: the pool that runs the application.
     :param system_pool: a separate system pool (``CriticalAddonsOnly``) as the default pool;
         ``workers`` then becomes an extra user pool - none (``workers`` is the default pool
@@ -123,7 +129,14 @@ class AksClusterProps:
     :param admin_group_object_ids: Entra ID groups bound to cluster-admin - none.
     :param admin_principal_ids: principals given the "Azure Kubernetes Service RBAC Cluster
         Admin" role on the cluster (e.g. whoever deploys the Helm release) - none.
-    :param automatic_upgrade_channel: default ``patch``.
+    :param rbac_propagation_seconds: a ``time_sleep`` after those grants, re-run whenever one
+        is replaced, so the stack finishes only once the Kubernetes API honours them (the Helm
+        provider does not retry a 403); default 300 ([MS] aks/manage-azure-rbac: new role
+        assignments can take up to five minutes to propagate). 0 to 1800; 0: no wait. The
+        stack needs a ``hashicorp/time`` provider (``TimeProvider``) when it waits.
+    :param automatic_upgrade_channel: default ``patch``. With ``stable`` or ``rapid`` (which
+        move the minor version) ``kubernetes_version`` and the pools' ``orchestrator_version``
+        are in ``lifecycle.ignore_changes``, so an apply never tries to go back.
     :param node_os_upgrade_channel: default ``NodeImage``.
     :param maintenance_window: when both upgrade kinds may run; default Sunday 02:00 UTC, 4 h.
     :param app_routing_dns_zone_ids: Azure DNS zones the app-routing add-on may manage - none.
@@ -158,6 +171,7 @@ class AksClusterProps:
     tenant_id: str | None = None
     admin_group_object_ids: Sequence[str] = ()
     admin_principal_ids: Sequence[str] = ()
+    rbac_propagation_seconds: int = 300
     automatic_upgrade_channel: str = "patch"
     node_os_upgrade_channel: str = "NodeImage"
     maintenance_window: MaintenanceWindow = field(default_factory=MaintenanceWindow)
@@ -242,6 +256,10 @@ def validate(props: AksClusterProps) -> None:
         problems.require(props.allow_public_without_authorized_ranges, "authorized_ip_ranges", [],
                          "at least one CIDR, or private_cluster=True, or "
                          "allow_public_without_authorized_ranges=True to accept an open API server")
+
+    lo, hi = RBAC_PROPAGATION_SECONDS
+    problems.require(lo <= props.rbac_propagation_seconds <= hi, "rbac_propagation_seconds",
+                     props.rbac_propagation_seconds, f"{lo} to {hi} (0: no wait)")
 
     for group in props.admin_group_object_ids:
         problems.require(bool(_GUID.fullmatch(group)), "admin_group_object_ids", group, "Entra ID object ids (GUIDs)")

@@ -11,6 +11,7 @@ from cdktf import ITerraformDependable, TerraformResourceLifecycle
 from cdktf_cdktf_provider_azurerm.key_vault import KeyVault as KeyVaultResource, KeyVaultNetworkAcls
 from cdktf_cdktf_provider_azurerm.key_vault_secret import KeyVaultSecret
 from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
+from cdktf_cdktf_provider_time.sleep import Sleep
 from constructs import Construct
 
 from constructs_lib.diagnostics import Diagnostics, DiagnosticsProps
@@ -24,6 +25,8 @@ _NAME = re.compile(r"(?!.*--)[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]")
 _SECRET_NAME = re.compile(r"[0-9A-Za-z-]{1,127}")
 # [P] azurerm_key_vault soft_delete_retention_days: 7-90.
 SOFT_DELETE_DAYS = (7, 90)
+#: Bounds of ``KeyVaultProps.rbac_propagation_seconds`` (0 turns the wait off; 30 minutes is plenty).
+RBAC_PROPAGATION_SECONDS = (0, 1800)
 
 
 #: Ranges the vault firewall never sees as a source: RFC 1918 private, CGNAT, loopback, link-local,
@@ -62,6 +65,13 @@ class KeyVaultProps:
         private endpoint. When set, public access is enabled with default action Deny, no bypass
         for Azure services, and only these addresses.
     :param log_analytics_workspace_id: send audit logs and metrics there - no diagnostics.
+    :param rbac_propagation_seconds: how long each :meth:`add_secret` waits (a ``time_sleep``,
+        hashicorp/time provider) after the vault's grants and private endpoint are created, before
+        writing the secret - 120. A new role assignment takes a while to reach Key Vault (writes
+        fail with ``403 ForbiddenByRbac`` until it has: hashicorp/terraform-provider-azurerm#23927),
+        and the endpoint's A record can appear in the private DNS zone after the endpoint reports
+        done (#18659). 0 to 1800; 0: no wait (and no time provider needed). With a wait, the stack
+        needs a ``TimeProvider`` (``cdktf_cdktf_provider_time.provider``); cdktf says so at synth.
     :param prevent_destroy: ``lifecycle.prevent_destroy`` on the vault - True.
     :param tags: - none (a tagging Aspect may add them).
     """
@@ -76,6 +86,7 @@ class KeyVaultProps:
     soft_delete_retention_days: int = 90
     allowed_ip_ranges: Sequence[str] = ()
     log_analytics_workspace_id: str | None = None
+    rbac_propagation_seconds: int = 120
     prevent_destroy: bool = True
     tags: Mapping[str, str] = field(default_factory=dict)
 
@@ -86,7 +97,9 @@ class PrivateKeyVault(Construct):
 
     Access is granted with :meth:`grant` (Azure RBAC role assignments scoped to the vault);
     secrets written by Terraform go through :meth:`add_secret`, which waits for the grants and
-    the private endpoint made so far (data-plane calls need both).
+    the private endpoint made so far (data-plane calls need both), then a further
+    ``rbac_propagation_seconds`` (``time_sleep``, so add a ``TimeProvider`` to the stack) for the
+    role assignments and the endpoint's DNS record to take effect.
 
     Example::
 
@@ -133,6 +146,8 @@ class PrivateKeyVault(Construct):
                 target_resource_id=self.resource.id, log_analytics_workspace_id=props.log_analytics_workspace_id))
         self.role_assignments: dict[str, RoleAssignment] = {}
         self.secrets: dict[str, KeyVaultSecret] = {}
+        #: The ``time_sleep`` each secret waits on, by secret id (none when the wait is 0).
+        self.secret_waits: dict[str, Sleep] = {}
 
     def grant(self, id: str, *, principal_id: str, role: str, principal_type: str | None = None) -> RoleAssignment:
         """Assign a built-in role (e.g. ``Key Vault Secrets User``) to a principal, scoped to this vault.
@@ -160,7 +175,9 @@ class PrivateKeyVault(Construct):
         """A secret whose value is write-only: Terraform sends it and keeps it out of state and plan.
 
         The value is (re)written only when ``value_wo_version`` changes (Terraform >= 1.11). The
-        secret depends on every grant made so far and on the private endpoint.
+        secret waits for every grant made so far and the private endpoint, then for
+        ``rbac_propagation_seconds`` (a ``time_sleep`` with id ``secret-<id>-wait``, re-run
+        when one of those grants or the endpoint is replaced), so the first apply can write it.
 
         :param content_type: a hint for readers - ``password``.
         """
@@ -173,6 +190,19 @@ class PrivateKeyVault(Construct):
         problems.require(id not in self.secrets, "id", id, "an id not used by another secret in this vault")
         problems.raise_if_any()
         depends: list[ITerraformDependable] = [*self.role_assignments.values(), self.private_endpoint.resource]
+        wait_seconds = self.props.rbac_propagation_seconds
+        if wait_seconds:
+            # RBAC propagation (azurerm#23927) and private DNS registration (#18659) both lag behind
+            # the resources Terraform sees as created; nothing in Azure can be polled for either.
+            wait = Sleep(
+                self, f"secret-{id}-wait",
+                create_duration=f"{wait_seconds}s",
+                triggers={**{f"grant-{gid}": a.id for gid, a in self.role_assignments.items()},
+                          "private-endpoint": self.private_endpoint.id},
+                depends_on=depends,
+            )
+            self.secret_waits[id] = wait
+            depends = [wait]
         secret = KeyVaultSecret(
             self, f"secret-{id}",
             key_vault_id=self.resource.id,
@@ -206,6 +236,10 @@ def _validate(props: KeyVaultProps) -> None:
     lo, hi = SOFT_DELETE_DAYS
     problems.require(lo <= props.soft_delete_retention_days <= hi, "soft_delete_retention_days",
                      props.soft_delete_retention_days, f"{lo} to {hi} days")
+    lo, hi = RBAC_PROPAGATION_SECONDS
+    problems.require(isinstance(props.rbac_propagation_seconds, int) and lo <= props.rbac_propagation_seconds <= hi,
+                     "rbac_propagation_seconds", props.rbac_propagation_seconds,
+                     f"{lo} to {hi} seconds (0: no wait before writing secrets)")
     for value in props.allowed_ip_ranges:
         problems.require(public_ipv4_rule(value), "allowed_ip_ranges", value,
                          "public IPv4 addresses or CIDRs such as 203.0.113.7 or 203.0.113.0/24 "

@@ -48,6 +48,7 @@ DEFAULT_PACKAGES: dict[str, str] = {
     "cdktf_cdktf_provider_azurerm": "@cdktf/provider-azurerm",
     "cdktf_cdktf_provider_helm": "@cdktf/provider-helm",
     "cdktf_cdktf_provider_random": "@cdktf/provider-random",
+    "cdktf_cdktf_provider_time": "@cdktf/provider-time",
 }
 
 #: Environment switch: any of these values falls back to stock eager imports.

@@ -27,7 +27,9 @@ class InboundRule:
     :param sources: source CIDRs or service tags (``Internet``, ``VirtualNetwork``, ...).
     :param protocol: ``Tcp`` (default), ``Udp``, ``Icmp`` or ``*``.
     :param access: ``Allow`` (default) or ``Deny``.
-    :param destinations: destination prefixes; default: the subnet's own prefix.
+    :param destinations: destination prefixes - the subnet's own prefix. Use ``("*",)`` for
+        traffic addressed to something else that lands in the subnet, e.g. a public Standard load
+        balancer with floating IP, whose packets keep the load balancer's public IP as destination.
     """
 
     name: str
@@ -52,6 +54,11 @@ class SubnetSpec:
         list still gives one, with Azure's default rules).
     :param private_endpoints: True for a subnet that hosts private endpoints: the
         NSG is then enforced on them (``private_endpoint_network_policies = "Enabled"``) - False.
+
+    Default outbound access (Azure's implicit public egress IP) is turned off on every subnet
+    (``default_outbound_access_enabled = false``) except delegated ones, where the argument is
+    left unset: a delegated subnet belongs to the managed service, whose outbound needs are
+    Azure's to decide.
     """
 
     name: str
@@ -140,7 +147,9 @@ class SpokeNetwork(Construct):
             address_prefixes=[spec.address_prefix],
             delegation=delegation,
             private_endpoint_network_policies="Enabled" if spec.private_endpoints else None,
-            default_outbound_access_enabled=False,
+            # Unset (Azure's default) on a delegated subnet: the managed service (e.g. PostgreSQL
+            # Flexible Server) owns that subnet and its outbound needs are Azure's to decide, not ours.
+            default_outbound_access_enabled=None if spec.delegation else False,
         )
         nsg = NetworkSecurityGroup(
             self,

@@ -9,8 +9,17 @@ One ``helm_release`` (id ``Resource``) whose ``values`` is one plain YAML docume
   Key Vault (a SecretProviderClass in ``extraObjects``, mounted by the pod).
 - The license file: a Key Vault secret synced the same way, given to ``license.file.secret``.
 - Shared storage: a static Azure Files NFS PersistentVolume in ``extraObjects`` and a
-  ReadWriteMany claim that can bind to nothing else.
+  ReadWriteMany claim that can bind to nothing else. The PV's capacity is the share quota
+  (mutable on a PV); the claim requests a fixed 100Gi, because a bound *static* claim cannot
+  be resized ([K8S] persistent-volumes "Expanding Persistent Volumes Claims": only volumes of
+  a StorageClass with allowVolumeExpansion), so a request that followed the quota would make
+  every quota increase a failed Helm upgrade.
 - The application-routing ingress (NGINX add-on), optionally with a Key Vault certificate.
+
+Rollouts: the pods' topology spread counts old and new ReplicaSets apart
+(``matchLabelKeys: [pod-template-hash]``); a single replica is replaced in place (no surge
+pod to fit); ``secret_version`` is a pod annotation, so a database password rotation rolls the
+pods (they read the password from env vars, which a running container never re-reads).
 
 Chart facts ([CH] rstudio/helm charts/rstudio-pm 0.20.4, values.yaml and templates):
 ``config`` becomes rstudio-pm.gcfg with values written unquoted; ``podDisruptionBudget``
@@ -28,6 +37,7 @@ import yaml
 from cdktf import TerraformProvider, Token
 from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
 from cdktf_cdktf_provider_helm.release import Release
+from cdktf_cdktf_provider_time.sleep import Sleep
 from constructs import Construct
 
 from constructs_lib.k8s_manifests import (
@@ -56,6 +66,15 @@ SECRETS_MOUNT_PATH = "/mnt/secrets-store"
 #: [CH] the chart's default key of the license file inside ``license.file.secret``.
 LICENSE_KEY = "license.lic"
 POSTGRES_PASSWORD_KEY = "password"
+#: The claim's request: the smallest premium share ([MS] storage-files-planning: 100 GiB), so it
+#: always fits the PV (capacity = quota) and never changes. A bound static claim cannot grow
+#: ([K8S] persistent-volumes, "Expanding Persistent Volumes Claims"), and the request is only a
+#: binding filter for a static NFS volume: the share's quota is what limits usage.
+CLAIM_REQUEST_GIB = 100
+#: Pod annotation carrying ``secret_version``: changing it changes the pod template (rollout).
+SECRET_VERSION_ANNOTATION = "ppm-aks-cdktf/secret-version"
+#: [K8S] topology-spread-constraints: the label Deployments put on each ReplicaSet's pods.
+POD_TEMPLATE_HASH = "pod-template-hash"
 
 _TOKEN = re.compile(r"\$\{[^}]*\}")
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -97,8 +116,8 @@ class NfsShare:
     :param resource_group_name: the storage account's resource group.
     :param storage_account_name: the account name.
     :param share_name: the share name.
-    :param quota_gib: the share's quota in GiB: the PV's capacity and the claim's request
-        (a number or a number token).
+    :param quota_gib: the share's quota in GiB, at least 100 (premium shares): the PV's
+        capacity (a number or a number token). The claim requests a fixed 100Gi.
     :param mount_options: NFS mount options - ``nconnect=4, noresvport, actimeo=30,
         lookupcache=pos`` ([SEED]). Changing them needs the pods restarted to take effect.
     """
@@ -171,9 +190,14 @@ class PackageManagerReleaseProps:
     :param release_name: Helm release name - ``rstudio-pm`` (then every object is named
         ``rstudio-pm``). RFC 1123 label, at most 53 characters. Changing it reinstalls.
     :param replicas: pod count - 3. Pods are spread one per node (``DoNotSchedule``), so
-        the cluster needs at least this many schedulable nodes.
+        the cluster needs at least this many schedulable nodes. Upgrades use the chart's
+        strategy (``maxSurge 100%``, ``maxUnavailable 0``: room for a second pod per node);
+        a single replica is replaced instead (``maxSurge 0``, ``maxUnavailable 1``: a short
+        outage, but an upgrade never needs a second pod's room).
     :param spread_across_zones: also spread pods evenly across availability zones
-        (``topology.kubernetes.io/zone``, ``DoNotSchedule``) - True.
+        (``topology.kubernetes.io/zone``, ``ScheduleAnyway``) - True. Soft on purpose: with
+        ``minAvailable`` and surge upgrades a hard zone rule can leave a pod with no node during
+        drains ([K8S] topology-spread-constraints). The node rule stays ``DoNotSchedule``.
     :param min_available: PodDisruptionBudget ``minAvailable`` - ``replicas - 1`` (two of
         three pods stay up during node drains); no PDB for a single replica (a PDB that
         allows no eviction blocks node drains and AKS upgrades). 1 to ``replicas - 1``.
@@ -181,6 +205,17 @@ class PackageManagerReleaseProps:
         add-on serves for ``hostname`` - none (HTTP only at the ingress). The add-on's
         identity needs read access to that vault (see README).
     :param resources: pod requests and limits - :class:`PodResources` defaults.
+    :param secret_version: generation of the secrets the pods read as environment variables
+        (e.g. the database password's version) - none. Written to the pod annotation
+        ``ppm-aks-cdktf/secret-version``: changing it rolls the pods, which then read the new
+        value (a running container never re-reads env vars). It also re-runs the wait below,
+        so the Secrets Store CSI driver has synced the new value before the rollout.
+    :param rbac_propagation_seconds: a ``time_sleep`` between the Key Vault grant and the
+        release (re-run when the grant is replaced or ``secret_version`` changes) - 180: an
+        Azure role assignment takes minutes to be honoured ([MS] key-vault/general/rbac-guide),
+        and the CSI driver's rotation polls every 2 minutes (the cluster's
+        ``secret_rotation_interval``; keep the wait above it). 0 to 1800; 0: no wait. The stack
+        needs a ``hashicorp/time`` provider (``TimeProvider``) when it waits.
     :param timeout_seconds: how long Helm waits for the rollout before rolling back - 900
         (above the startup probe's 600 s budget plus image pull and volume mounts).
     :param chart_repository: - ``https://helm.rstudio.com``.
@@ -202,6 +237,8 @@ class PackageManagerReleaseProps:
     min_available: int | None = None
     tls_certificate_uri: str | None = None
     resources: PodResources = field(default_factory=PodResources)
+    secret_version: int | str | None = None
+    rbac_propagation_seconds: int = 180
     timeout_seconds: int = 900
     chart_repository: str = CHART_REPOSITORY
     static_storage_class: str = "ppm-static-nfs"
@@ -269,7 +306,8 @@ class PackageManagerRelease(Construct):
                                       license_secret_name="ppm-license")))
 
     Attributes: ``resource`` (the release), ``values`` (the values as a dict),
-    ``key_vault_access`` (the role assignment), ``fullname``, ``persistent_volume_name``,
+    ``key_vault_access`` (the role assignment), ``key_vault_access_ready`` (the ``time_sleep``
+    the release waits for; None with ``rbac_propagation_seconds=0``), ``fullname``, ``persistent_volume_name``,
     ``claim_name``, ``secret_provider_class_name``, ``postgres_secret_name``, ``license_secret_name``.
     """
 
@@ -296,6 +334,22 @@ class PackageManagerRelease(Construct):
             principal_type="ServicePrincipal",  # managed identities are service principals
             description="Secrets Store CSI add-on identity reads the Package Manager secrets",
         )
+        # Helm installs as soon as the grant exists; the pods' CSI mounts would then meet a
+        # 403 until it propagates. Triggers: a replaced grant waits again, and so does a new
+        # secret_version (the CSI rotation syncs the new value into the Secret within its
+        # 2-minute poll, before the rollout that the annotation starts).
+        self.key_vault_access_ready: Sleep | None = None
+        wait_for: list = [self.key_vault_access]
+        if props.rbac_propagation_seconds:
+            triggers = {"key_vault_access": self.key_vault_access.id}
+            if props.secret_version is not None:
+                triggers["secret_version"] = str(props.secret_version)
+            self.key_vault_access_ready = Sleep(
+                self, "key-vault-access-propagation",
+                create_duration=f"{props.rbac_propagation_seconds}s",
+                triggers=triggers,
+            )
+            wait_for = [self.key_vault_access_ready]
         self.resource = Release(
             self, "Resource",
             name=props.release_name,
@@ -314,7 +368,7 @@ class PackageManagerRelease(Construct):
             lint=True,
             values=[values_yaml(self.values)],
             # The pods can only start once the CSI identity may read the vault.
-            depends_on=[self.key_vault_access],
+            depends_on=wait_for,
             provider=props.provider,
         )
 
@@ -323,14 +377,22 @@ class PackageManagerRelease(Construct):
         p = self.props
         capacity = _gib(p.share.quota_gib)
         selector = {"matchLabels": {"app.kubernetes.io/name": CHART}}
+        # [K8S] topology-spread-constraints: matchLabelKeys (Kubernetes >= 1.27) adds each pod's
+        # pod-template-hash to the selector, so during a rollout the old and the new ReplicaSet
+        # are each spread on their own instead of the surge pods being judged against old ones.
         spread = [{
             "maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
             "whenUnsatisfiable": "DoNotSchedule", "labelSelector": selector,
+            "matchLabelKeys": [POD_TEMPLATE_HASH],
         }]
         if p.spread_across_zones:
+            # Soft: with minAvailable and surge upgrades, a hard zone rule can leave an evicted
+            # or surge pod with no eligible node (e.g. a zone's only node draining) and stall
+            # drains; the scheduler still prefers the least-loaded zone.
             spread.append({
                 "maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
-                "whenUnsatisfiable": "DoNotSchedule", "labelSelector": selector,
+                "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": selector,
+                "matchLabelKeys": [POD_TEMPLATE_HASH],
             })
         r = p.resources
         values: dict[str, Any] = {
@@ -373,7 +435,8 @@ class PackageManagerRelease(Construct):
                 "storageClassName": p.static_storage_class,
                 "volumeName": self.persistent_volume_name,
                 "accessModes": ["ReadWriteMany"],
-                "requests": {"storage": capacity},
+                # Fixed, not the quota: a bound static claim cannot be resized (see CLAIM_REQUEST_GIB).
+                "requests": {"storage": f"{CLAIM_REQUEST_GIB}Gi"},
             },
             "ingress": self._ingress(),
             "resources": {
@@ -413,6 +476,12 @@ class PackageManagerRelease(Construct):
         min_available = p.min_available if p.min_available is not None else p.replicas - 1
         if min_available >= 1:
             values["podDisruptionBudget"] = {"minAvailable": min_available}
+        if p.replicas == 1:
+            # [CH] the chart's default (maxSurge 100%, maxUnavailable 0) needs room for a
+            # second pod on every upgrade; one replica is not highly available anyway.
+            values["strategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
+        if p.secret_version is not None:
+            values["pod"]["annotations"] = {SECRET_VERSION_ANNOTATION: str(p.secret_version)}
         return values
 
     def _ingress(self) -> dict[str, Any]:
@@ -485,8 +554,14 @@ def _validate(props: PackageManagerReleaseProps) -> None:
 
     share = props.share
     if not is_token(share.quota_gib):
-        req(isinstance(share.quota_gib, int) and share.quota_gib >= 1, "share.quota_gib", share.quota_gib,
-            "a whole number of GiB, at least 1")
+        req(isinstance(share.quota_gib, int) and share.quota_gib >= CLAIM_REQUEST_GIB, "share.quota_gib",
+            share.quota_gib, f"a whole number of GiB, at least {CLAIM_REQUEST_GIB} (the smallest premium share; "
+            f"the claim requests {CLAIM_REQUEST_GIB}Gi)")
+    req(0 <= props.rbac_propagation_seconds <= 1800, "rbac_propagation_seconds", props.rbac_propagation_seconds,
+        "0 to 1800 (0: no wait)")
+    if props.secret_version is not None and not is_token(props.secret_version):
+        req(bool(re.fullmatch(r"[0-9A-Za-z._-]{1,63}", str(props.secret_version))), "secret_version",
+            props.secret_version, "a version such as 1 or 2024-06 (letters, digits, '.', '_', '-'; at most 63)")
     req(bool(share.mount_options), "share.mount_options", list(share.mount_options),
         "at least one mount option (the default list is Posit's)")
 

@@ -41,6 +41,12 @@ ENFORCED_PARAMETERS: Mapping[str, str] = {"require_secure_transport": "on"}
 #: ``ignore_changes`` on the server: an automatic failover swaps primary and standby zones
 #: ([P] azurerm_postgresql_flexible_server, note on `zone` and `high_availability`).
 FAILOVER_IGNORED = ["zone", "high_availability[0].standby_availability_zone"]
+#: ``ignore_changes`` added when storage auto-grow is on: Azure grows the disk on its own, doubling it
+#: on Premium SSD ([MS] flexible-server how-to-auto-grow-storage), and its performance tier with it;
+#: storage can't shrink ([MS] how-to-scale-compute-storage), so the provider's CustomizeDiff plans a
+#: configured ``storage_mb`` below the current size as a replacement, which ``prevent_destroy``
+#: would then refuse on every plan.
+AUTOGROW_IGNORED = ["storage_mb", "storage_tier"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,7 +61,8 @@ class PostgresFlexibleServerProps:
         e.g. ``GP_Standard_D4ds_v4``.
     :param version: PostgreSQL major version, ``"11"``-``"17"``. Upgrading in place is possible;
         downgrading is not.
-    :param storage_mb: one of :data:`STORAGE_MB`. Can only grow.
+    :param storage_mb: one of :data:`STORAGE_MB`, the size at creation. Can only grow: a smaller
+        value replaces the server. Ignored after creation while ``auto_grow`` is on (see there).
     :param zone: availability zone of the primary, ``"1"``-``"3"``.
     :param delegated_subnet_id: subnet delegated to ``Microsoft.DBforPostgreSQL/flexibleServers``
         (VNet injection; public network access is always off). Changing it replaces the server.
@@ -76,7 +83,12 @@ class PostgresFlexibleServerProps:
     :param backup_retention_days: 7-35; default 7.
     :param geo_redundant_backup: also keep backups in the paired region - False. Changing it
         replaces the server (so it is effectively a creation-time choice).
-    :param auto_grow: grow storage automatically before it fills up - True.
+    :param auto_grow: grow storage automatically before it fills up - True. Azure then raises the
+        size (and ``storage_tier``) itself, so both go into ``lifecycle.ignore_changes``: otherwise
+        the next plan would see the configured size below the grown one, plan a replacement, and
+        ``prevent_destroy`` would refuse every plan. While it is on, ``storage_mb`` changes are
+        ignored. To size storage by config, set ``auto_grow`` False together with a ``storage_mb``
+        at or above the server's current (possibly grown) size; a smaller one plans a replacement.
     :param databases: databases to create (UTF8) - none.
     :param collation: collation of those databases - ``en_US.utf8``.
     :param server_parameters: extra server parameters, name -> value - none.
@@ -156,7 +168,10 @@ class PostgresFlexibleServer(Construct):
             administrator_password_wo_version=props.administrator_password_wo_version,
             backup_retention_days=props.backup_retention_days,
             geo_redundant_backup_enabled=props.geo_redundant_backup,
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy, ignore_changes=FAILOVER_IGNORED),
+            lifecycle=TerraformResourceLifecycle(
+                prevent_destroy=props.prevent_destroy,
+                ignore_changes=FAILOVER_IGNORED + (AUTOGROW_IGNORED if props.auto_grow else []),
+            ),
             tags=dict(props.tags) or None,
         )
         # Azure applies one parameter change at a time per server: chain them.

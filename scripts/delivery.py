@@ -37,7 +37,10 @@ import plan_guard  # noqa: E402
 
 EXIT_FAILED, EXIT_PREREQUISITES = 1, 3
 
-TERRAFORM_FIX = ("install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install) "
+#: The data stack passes the DB password through write-only arguments (administrator_password_wo,
+#: value_wo), which Terraform understands from 1.11 on ([TF] v1.11 changelog: write-only attributes).
+MIN_TERRAFORM = (1, 11)
+TERRAFORM_FIX = ("install Terraform >= 1.11 (https://developer.hashicorp.com/terraform/install) "
                  "and make sure `terraform version` works in this shell")
 AZ_FIX = ("install the Azure CLI (https://learn.microsoft.com/cli/azure/install-azure-cli) and run `az login`; "
           "in CI set ARM_CLIENT_ID, ARM_TENANT_ID, ARM_SUBSCRIPTION_ID and ARM_USE_OIDC=true "
@@ -112,14 +115,29 @@ def _ci_identity(env: Mapping[str, str]) -> bool:
     return any(env.get(k) for k in ("ARM_USE_OIDC", "ARM_CLIENT_SECRET", "ARM_USE_MSI", "ARM_CLIENT_CERTIFICATE_PATH"))
 
 
+def _terraform_version(terraform: str, env: Mapping[str, str]) -> tuple[int, ...] | None:
+    try:
+        result = subprocess.run([terraform, "version", "-json"], capture_output=True, text=True, timeout=60, env=dict(env))
+        text = json.loads(result.stdout or "{}").get("terraform_version", "")
+        return tuple(int(part) for part in text.split("-")[0].split(".")[:2])
+    except (OSError, subprocess.TimeoutExpired, ValueError, AttributeError):
+        return None
+
+
 def check_prerequisites(env: Mapping[str, str] | None = None, need_azure: bool = True) -> tuple[list[Missing], dict[str, str]]:
     """What is missing, and extra environment for Terraform (ARM_SUBSCRIPTION_ID from the az login)."""
     env = dict(os.environ if env is None else env)
     path = env.get("PATH", "")
     missing: list[Missing] = []
     extra: dict[str, str] = {}
-    if not shutil.which("terraform", path=path):
+    terraform = shutil.which("terraform", path=path)
+    if not terraform:
         missing.append(Missing("`terraform` is not on PATH", TERRAFORM_FIX))
+    else:
+        version = _terraform_version(terraform, env)
+        if version is None or version < MIN_TERRAFORM:
+            shown = ".".join(map(str, version)) if version else "unknown (`terraform version -json` failed)"
+            missing.append(Missing(f"Terraform {shown} is too old for write-only arguments", TERRAFORM_FIX))
     if need_azure and not _ci_identity(env):
         az = shutil.which("az", path=path)
         if not az:

@@ -120,12 +120,23 @@ def _path_text(path: Sequence[Any]) -> str:
     return out
 
 
-def _change(entry: dict[str, Any]) -> Change:
-    change = entry.get("change") or {}
+#: Every action Terraform's JSON plan format can list ([TF] internals/json-format "Change Representation").
+KNOWN_ACTIONS = frozenset({"no-op", "create", "read", "update", "delete", "forget"})
+
+
+def _change(entry: Any, where: str) -> Change:
+    """One resource change; anything not shaped like Terraform's plan JSON is a PlanError (never a pass)."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("change"), dict):
+        raise PlanError(f"{where}: entry {str(entry)[:80]!r} has no 'change' object; not a Terraform plan")
+    change = entry["change"]
+    actions = change.get("actions")
+    if not isinstance(actions, list) or not actions or not set(actions) <= KNOWN_ACTIONS:
+        raise PlanError(f"{where}: {entry.get('address', '?')}: actions {actions!r} are not Terraform plan actions "
+                        f"({', '.join(sorted(KNOWN_ACTIONS))})")
     return Change(
         address=entry.get("address", "?"),
         type=entry.get("type", "?"),
-        actions=tuple(change.get("actions") or ("no-op",)),
+        actions=tuple(actions),
         reason=entry.get("action_reason"),
         replace_paths=tuple(_path_text(p) for p in change.get("replace_paths") or ()),
     )
@@ -145,6 +156,8 @@ def load_plan(path: Path, name: str | None = None) -> PlanSummary:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except OSError as err:
         raise PlanError(f"{path}: cannot read: {err.strerror}") from None
+    except UnicodeDecodeError:
+        raise PlanError(f"{path}: not UTF-8 text; pass the JSON from `terraform show -json`, not the binary plan") from None
     except json.JSONDecodeError as err:
         raise PlanError(f"{path}: not JSON ({err.msg} at line {err.lineno}); "
                         "write plans with `terraform show -json PLANFILE > PLAN.json`") from None
@@ -152,12 +165,14 @@ def load_plan(path: Path, name: str | None = None) -> PlanSummary:
         raise PlanError(f"{path}: not a Terraform plan (no format_version/planned_values); "
                         "`terraform show -json` of a state file is not a plan")
     summary = PlanSummary(name=name or stack_name(path), errored=bool(doc.get("errored")))
-    for entry in doc.get("resource_changes") or ():
-        if entry.get("mode", "managed") == "managed":
-            summary.changes.append(_change(entry))
-    for entry in doc.get("resource_drift") or ():
-        if entry.get("mode", "managed") == "managed":
-            summary.drift.append(_change(entry))
+    for key, target in (("resource_changes", summary.changes), ("resource_drift", summary.drift)):
+        entries = doc.get(key) or []
+        if not isinstance(entries, list):
+            raise PlanError(f"{path}: '{key}' is {type(entries).__name__}, not a list; not a Terraform plan")
+        for entry in entries:
+            change = _change(entry, str(path))
+            if entry.get("mode", "managed") == "managed":
+                target.append(change)
     return summary
 
 

@@ -8,10 +8,15 @@ key or token ([MS] aks/create-volume-azure-files; [CSI] workload-identity-static
 
 Nothing secret crosses remote state: the cluster is reached with kubelogin (Entra ID),
 the database password is read in-cluster from Key Vault by the CSI driver.
+
+Role propagation: the release waits (time_sleep, 180 s) after the Key Vault grant made here.
+The deployer's cluster-admin grant is waited for in the cluster stack, which cdktf finishes
+before this stack's plan starts, so nothing here needs to reference that wait.
 """
 
 from __future__ import annotations
 
+from cdktf_cdktf_provider_time.provider import TimeProvider
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
@@ -38,6 +43,7 @@ class AppStack(PpmStack):
             resource_group_name=cluster.cluster_resource_group_name,
             login_mode=app.kubelogin_mode,
         ))
+        TimeProvider(self, "time")  # the wait after the Key Vault grant (PackageManagerRelease)
         res = app.resources
         self.package_manager = PackageManagerRelease(self, "package-manager", PackageManagerReleaseProps(
             chart_version=app.chart_version,
@@ -50,6 +56,8 @@ class AppStack(PpmStack):
                 cpu_request=res.cpu_request, cpu_limit=res.cpu_limit,
                 memory_request=res.memory_request, memory_limit=res.memory_limit,
             ),
+            # The pods read the password from env vars: a new password version rolls them.
+            secret_version=cfg.postgres.password_version,
             postgres=PostgresTarget(
                 fqdn=data.postgres_fqdn,
                 login=data.postgres_admin_login,

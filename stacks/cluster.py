@@ -1,7 +1,8 @@
 """The `cluster` stack: AKS across the configured zones with the managed NGINX application-routing add-on.
 
 Depends on `network` only (node subnet, Log Analytics workspace), so it deploys in parallel
-with `data`. Grants that need the data stack's resources (Key Vault Secrets User for the
+with `data`. It ends with a wait for the deployer's cluster-admin grant to propagate (see
+ClusterStack), so the app stack's Helm calls never race it. Grants that need the data stack's resources (Key Vault Secrets User for the
 Secrets Store CSI identity) are made by the app stack from the attributes below. A static
 NFS PersistentVolume needs no Azure role at all (see constructs_lib/aks.py and
 docs/cluster.md).
@@ -12,6 +13,7 @@ from __future__ import annotations
 from cdktf import TerraformOutput
 from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
 from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
+from cdktf_cdktf_provider_time.provider import TimeProvider
 from constructs import Construct
 
 from config.schema import ClusterConfig, EnvironmentConfig
@@ -67,6 +69,10 @@ class ClusterStack(PpmStack):
         # Whoever runs `cdktf deploy` also installs the Helm release: give it cluster-admin
         # through Azure RBAC (local accounts are off, so there is no other way in).
         deployer = DataAzurermClientConfig(self, "deployer")
+        # time_sleep after that grant (AksCluster waits rbac_propagation_seconds, 300 s): this
+        # stack ends only once the grant is in force, and cdktf deploys the app stack (whose
+        # Helm provider does not retry a 403) strictly after it, for its plan and its apply.
+        TimeProvider(self, "time")
         window = c.maintenance_window
         self.aks = AksCluster(self, "aks", AksClusterProps(
             name=self.name("aks"),

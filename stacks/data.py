@@ -14,6 +14,7 @@ from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermC
 from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
 from cdktf_cdktf_provider_random.password import Password
 from cdktf_cdktf_provider_random.provider import RandomProvider
+from cdktf_cdktf_provider_time.provider import TimeProvider
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
@@ -61,6 +62,7 @@ class DataStack(PpmStack):
         super().__init__(scope, "data", cfg)
         self.network = network
         RandomProvider(self, "random")
+        TimeProvider(self, "time")  # the vault's time_sleep before writing the password secret
         pg, files = cfg.postgres, cfg.files
         self.resource_group = ResourceGroup(self, "resource-group", name=self.name("rg", "data"), location=cfg.location)
         rg = self.resource_group.name
@@ -78,7 +80,10 @@ class DataStack(PpmStack):
             allowed_ip_ranges=cfg.key_vault.deployer_ip_ranges,
             log_analytics_workspace_id=workspace_id,
         ))
-        # Whoever runs `cdktf deploy data` writes the password secret (data plane, RBAC mode).
+        # Whoever runs `cdktf deploy data` writes the password secret (data plane, RBAC mode). The
+        # secret waits ~120 s after this grant and the vault's private endpoint (a time_sleep in
+        # PrivateKeyVault.add_secret): RBAC propagation (hashicorp/terraform-provider-azurerm#23927)
+        # and the endpoint's private DNS record (#18659) lag behind their resources.
         self.key_vault.grant("deployer", principal_id=self.client.object_id, role=DEPLOYER_ROLE)
 
         # Generated, never typed: it lives in this stack's state (random_password) and is passed

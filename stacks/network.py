@@ -37,17 +37,33 @@ class NetworkStack(PpmStack):
         rg = self.resource_group.name
 
         aks_prefix = net.aks_nodes_subnet
+        # The app-routing NGINX controller sits behind AKS's public Standard LB, which uses floating
+        # IP: packets reach the nodes still addressed to the LB's public IP, not to the node subnet,
+        # so the destination must be "*" ([MS] load-balancer/load-balancer-floating-ip: floating IP maps
+        # the destination to the LB frontend IP; the LB's IP is unknown here, it belongs to the cluster).
+        ingress_rules = [InboundRule(name="allow-https-ingress", priority=100, ports=["443"],
+                                     sources=net.ingress_allowed_sources, destinations=["*"])]
+        if not cfg.app.tls.enabled:
+            # The app serves plain HTTP on 80 while TLS is off; NET-006 keeps this off the Internet.
+            ingress_rules.append(InboundRule(name="allow-http-ingress", priority=110, ports=["80"],
+                                             sources=net.ingress_allowed_sources, destinations=["*"]))
+        private_endpoint_rules = [
+            InboundRule(name="allow-nfs-from-aks", priority=100, ports=["2049"], sources=[aks_prefix]),
+            InboundRule(name="allow-https-from-aks", priority=110, ports=["443"], sources=[aks_prefix]),
+        ]
+        if net.management_sources:
+            # Deployers inside or peered to the VNet write the Key Vault secret over its private endpoint.
+            private_endpoint_rules.append(InboundRule(name="allow-https-from-management", priority=120, ports=["443"],
+                                                      sources=net.management_sources))
+        private_endpoint_rules.append(InboundRule(name="deny-vnet-inbound", priority=4000, ports=["*"], protocol="*",
+                                                  access="Deny", sources=["VirtualNetwork"]))
         self.network = SpokeNetwork(self, "vnet", VirtualNetworkProps(
             name=self.name("vnet"),
             resource_group_name=rg,
             location=cfg.location,
             address_space=[net.address_space],
             subnets=[
-                SubnetSpec(name=AKS_SUBNET, address_prefix=aks_prefix, inbound_rules=[
-                    # The app-routing NGINX controller sits behind a public Standard LB: HTTPS only.
-                    InboundRule(name="allow-https-ingress", priority=100, ports=["443"],
-                                sources=net.ingress_allowed_sources),
-                ]),
+                SubnetSpec(name=AKS_SUBNET, address_prefix=aks_prefix, inbound_rules=ingress_rules),
                 SubnetSpec(name=POSTGRES_SUBNET, address_prefix=net.postgres_subnet, delegation=POSTGRES_DELEGATION,
                            inbound_rules=[
                                InboundRule(name="allow-postgres-from-aks", priority=100, ports=["5432"], sources=[aks_prefix]),
@@ -58,12 +74,7 @@ class NetworkStack(PpmStack):
                                            access="Deny", sources=["VirtualNetwork"]),
                            ]),
                 SubnetSpec(name=PRIVATE_ENDPOINTS_SUBNET, address_prefix=net.private_endpoints_subnet, private_endpoints=True,
-                           inbound_rules=[
-                               InboundRule(name="allow-nfs-from-aks", priority=100, ports=["2049"], sources=[aks_prefix]),
-                               InboundRule(name="allow-https-from-aks", priority=110, ports=["443"], sources=[aks_prefix]),
-                               InboundRule(name="deny-vnet-inbound", priority=4000, ports=["*"], protocol="*",
-                                           access="Deny", sources=["VirtualNetwork"]),
-                           ]),
+                           inbound_rules=private_endpoint_rules),
             ],
         ))
         vnet_ids = {"spoke": self.network.resource.id}

@@ -7,6 +7,7 @@ error annotations raised).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -94,3 +95,52 @@ def run_main(env_extra: dict[str, str], cwd: Path = ROOT, timeout: int = 300) ->
     env = {**os.environ, **env_extra}
     return subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+# --- the bootstrap (state) stack, synthesized once per session per config -------------------------
+
+
+
+@dataclass
+class StateSynth:
+    name: str
+    outdir: Path
+    local_state: Path
+    manifest: dict[str, Any]
+    doc: dict[str, Any]
+    stdout: str = ""
+
+    def one(self, rtype: str) -> dict[str, Any]:
+        found = self.doc.get("resource", {}).get(rtype, {})
+        assert len(found) == 1, f"expected one {rtype}, found {sorted(found)}"
+        return next(iter(found.values()))
+
+
+def run_bootstrap(env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "bootstrap.py")], cwd=ROOT, env={**os.environ, **env_extra},
+                          capture_output=True, text=True, timeout=300)
+
+
+def _read(name: str, outdir: Path, local_state: Path, stdout: str = "") -> StateSynth:
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    doc = json.loads((outdir / manifest["stacks"]["state"]["synthesizedStackPath"]).read_text())
+    return StateSynth(name, outdir, local_state, manifest, doc, stdout)
+
+
+@pytest.fixture(scope="session")
+def state_synths(tmp_path_factory) -> dict[str, StateSynth]:
+    base = tmp_path_factory.mktemp("bootstrap")
+    # reference: through the CLI, exactly as `make bootstrap` runs it
+    ref_out, ref_state = base / "reference-out", base / "state" / "reference.tfstate"
+    result = run_bootstrap({"PPM_CONFIG": str(CONFIGS["reference"]), "BOOTSTRAP_OUTDIR": str(ref_out),
+                            "BOOTSTRAP_STATE": str(ref_state)})
+    assert result.returncode == 0, result.stderr
+    synths = {"reference": _read("reference", ref_out, ref_state, result.stdout)}
+    # small: in-process, same synthesize() with the state builder
+    from stacks.state import build_state_app
+    from stacks.synth import synthesize
+
+    small_out, small_state = base / "small-out", base / "state" / "small.tfstate"
+    synthesize(load_config(CONFIGS["small"]), small_out, build=functools.partial(build_state_app, local_state=small_state))
+    synths["small"] = _read("small", small_out, small_state)
+    return synths

@@ -81,12 +81,19 @@ def test_replicas_spread_and_disruption_budget(values, cfg):
     spread = {c["topologyKey"]: c for c in values["topologySpreadConstraints"]}
     assert set(spread) == {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}  # spread_across_zones default
     for constraint in spread.values():
-        assert constraint["maxSkew"] == 1 and constraint["whenUnsatisfiable"] == "DoNotSchedule"
+        assert constraint["maxSkew"] == 1
         assert constraint["labelSelector"] == {"matchLabels": {"app.kubernetes.io/name": "rstudio-pm"}}
+        # [K8S] topology-spread-constraints: old and new ReplicaSets counted apart in rollouts.
+        assert constraint["matchLabelKeys"] == ["pod-template-hash"]
+    assert spread["kubernetes.io/hostname"]["whenUnsatisfiable"] == "DoNotSchedule"  # one pod per node
+    # Soft zones: minAvailable 2 plus surge pods under a hard zone rule can deadlock drains.
+    assert spread["topology.kubernetes.io/zone"]["whenUnsatisfiable"] == "ScheduleAnyway"
     if cfg.app.replicas == 3:
         assert values["podDisruptionBudget"] == {"minAvailable": 2}
-    else:  # small: one replica, no budget that would block node drains
+        assert "strategy" not in values  # the chart's surge rollout: maxSurge 100%, maxUnavailable 0
+    else:  # small: one replica, no budget that would block node drains, no surge pod to fit
         assert cfg.app.replicas == 1 and "podDisruptionBudget" not in values
+        assert values["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
 
 
 def test_resources_from_config_and_probes_on(values, cfg):
@@ -96,6 +103,25 @@ def test_resources_from_config_and_probes_on(values, cfg):
     assert values["resources"]["limits"] == {"enabled": True, "cpu": r.cpu_limit, "memory": r.memory_limit,
                                              "ephemeralStorage": "20Gi"}
     assert values["livenessProbe"]["enabled"] is True and values["startupProbe"]["enabled"] is True
+
+
+def test_pods_fit_the_worker_nodes_during_an_upgrade(any_synth, values):
+    # Read from the synthesized stacks, not the config: the node pool the cluster stack creates,
+    # and the replicas, strategy and requests the release gives the chart.
+    from config import azure_rules as az
+    from config.rules import _cpu_cores, _memory_gib
+
+    pool = any_synth.one("cluster", "azurerm_kubernetes_cluster")["default_node_pool"]
+    vcpus, gib = az.VM_SIZES[pool["vm_size"]]
+    replicas, nodes = values["replicas"], pool["node_count"]
+    rolling = values.get("strategy", {}).get("rollingUpdate", {"maxSurge": "100%"})  # [CH] chart default
+    surge = replicas if rolling["maxSurge"] == "100%" else rolling["maxSurge"]
+    per_node = -(-replicas // nodes) + -(-surge // nodes)
+    requests = values["resources"]["requests"]
+    free_cpu = vcpus - az.aks_kube_reserved_cpu_millicores(vcpus) / 1000 - az.AKS_ADDON_ALLOWANCE_CPU
+    free_gib = gib - az.aks_reserved_memory_gib(gib, pool["max_pods"]) - az.AKS_ADDON_ALLOWANCE_GIB
+    assert per_node * _cpu_cores(requests["cpu"]) <= free_cpu, (per_node, requests, free_cpu)
+    assert per_node * _memory_gib(requests["memory"]) <= free_gib, (per_node, requests, free_gib)
 
 
 # --- database ----------------------------------------------------------------------------------
@@ -154,7 +180,22 @@ def test_csi_identity_is_granted_secrets_user_on_the_data_vault(any_synth, relea
     assert re.fullmatch(r"\$\{azurerm_key_vault\.[\w-]+\.id\}", origin(any_synth, role["scope"]))
     assert re.fullmatch(r"\$\{azurerm_kubernetes_cluster\.[\w-]+\.key_vault_secrets_provider\[0\]"
                         r"\.secret_identity\[0\]\.object_id\}", origin(any_synth, role["principal_id"]))
-    assert release["depends_on"] == [f"azurerm_role_assignment.{key}"]
+    # Helm runs only after a wait that starts when the grant exists (and restarts if it is replaced).
+    (sleep_key, sleep), = any_synth.resources("app", "time_sleep").items()
+    assert release["depends_on"] == [f"time_sleep.{sleep_key}"]
+    assert sleep["triggers"]["key_vault_access"] == f"${{azurerm_role_assignment.{key}.id}}"
+    assert int(sleep["create_duration"].rstrip("s")) >= 180
+    assert "time" in any_synth.stacks["app"]["terraform"]["required_providers"]
+
+
+def test_a_password_rotation_rolls_the_pods(values, cfg, any_synth):
+    # The password reaches the pods as env vars, which a running container never re-reads: the
+    # password version is a pod annotation (a new one is a rollout) and re-runs the wait, so the
+    # CSI driver's 2-minute rotation has synced the new password before the new pods start.
+    version = str(cfg.postgres.password_version)
+    assert values["pod"]["annotations"] == {"ppm-aks-cdktf/secret-version": version}
+    (sleep,) = any_synth.resources("app", "time_sleep").values()
+    assert sleep["triggers"]["secret_version"] == version
 
 
 # --- storage -----------------------------------------------------------------------------------
@@ -182,7 +223,11 @@ def test_shared_storage_claim_binds_only_to_the_nfs_volume(values, cfg):
     assert s["storageClassName"] == pv["spec"]["storageClassName"] != ""
     assert s["volumeName"] == pv["metadata"]["name"]
     assert pv["spec"]["claimRef"] == {"namespace": cfg.app.namespace, "name": s["name"]}
-    assert s["requests"]["storage"] == pv["spec"]["capacity"]["storage"]
+    # Fixed at the smallest premium share: a bound static claim cannot be resized, so a request
+    # that followed files.quota_gib would fail the Helm upgrade after every quota increase.
+    assert s["requests"]["storage"] == "100Gi"
+    assert pv["spec"]["capacity"]["storage"] == f"{cfg.files.quota_gib}Gi"
+    assert cfg.files.quota_gib >= 100
     assert values["config"]["Server"]["DataDir"] == s["path"]
 
 

@@ -126,9 +126,10 @@ def describe(check: dict[str, Any], stack_json: dict[str, Any] | None = None) ->
 
 
 @pytest.fixture(scope="session")
-def checkov_runs(synths, tmp_path_factory) -> dict[tuple[str, str], CheckovRun | CheckovRunError]:
+def checkov_runs(synths, state_synths, tmp_path_factory) -> dict[tuple[str, str], CheckovRun | CheckovRunError]:
     """checkov on every (config, stack), plus one planted failing stack that proves failures are seen."""
     jobs = {f"{config}-{stack}": synths[config].outdir / "stacks" / stack for config in CONFIGS for stack in STACKS}
+    jobs.update({f"{config}-state": state.outdir / "stacks" / "state" for config, state in state_synths.items()})
     planted = tmp_path_factory.mktemp("checkov-planted")
     (planted / "cdk.tf.json").write_text(json.dumps(PLANTED_STACK))
     jobs["planted-insecure"] = planted
@@ -157,22 +158,30 @@ def checkable_types() -> frozenset[str]:
     return frozenset(resource_registry.checks) | {t for c in graph.checks for t in (c.resource_types or [])}
 
 
-@pytest.mark.parametrize("stack", STACKS)
-@pytest.mark.parametrize("config", sorted(CONFIGS))
-def test_checkov_passes_every_stack(checkov_runs, synths, checkable_types, config, stack):
-    run = _run(checkov_runs, config, stack)
-    body = synths[config].stacks[stack]
+def assert_checkov_verdict(run: CheckovRun, body: dict[str, Any], checkable_types: frozenset[str]) -> None:
+    """Zero failed checks, no parsing error, and something passed wherever checkov has checks."""
     failures = "\n  ".join(sorted({describe(c, body) for c in run.failed}))
     assert not run.failed and run.summary["failed"] == 0, (
-        f"checkov: {len(run.failed)} failed check(s) in {config}/{stack} - fix the construct, or (only if the "
+        f"checkov: {len(run.failed)} failed check(s) in {run.target} - fix the construct, or (only if the "
         f"design cannot pass by nature) skip it in .checkov.yaml with a reason:\n  {failures}")
-    assert run.summary["parsing_errors"] == 0, f"checkov could not parse {config}/{stack}: {run.summary}"
+    assert run.summary["parsing_errors"] == 0, f"checkov could not parse {run.target}: {run.summary}"
     types = set(body.get("resource", {}))
     if types & checkable_types:
-        assert run.summary["passed"] > 0, (f"checkov checked nothing in {config}/{stack} although it has checks "
+        assert run.summary["passed"] > 0, (f"checkov checked nothing in {run.target} although it has checks "
                                            f"for {sorted(types & checkable_types)}: {run.summary}")
     else:  # e.g. an app stack of only helm_release and role assignments: checkov has no check for them
         assert run.summary["passed"] == 0, run.summary
+
+
+@pytest.mark.parametrize("stack", [*STACKS, "state"])
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_checkov_passes_every_stack(checkov_runs, synths, state_synths, checkable_types, config, stack):
+    """The four stacks and the bootstrap's state stack (whose storage checks must really run)."""
+    body = state_synths[config].doc if stack == "state" else synths[config].stacks[stack]
+    run = _run(checkov_runs, config, stack)
+    assert_checkov_verdict(run, body, checkable_types)
+    if stack == "state":
+        assert run.summary["passed"] >= 10, run.summary
 
 
 @pytest.mark.parametrize("config", sorted(CONFIGS))
@@ -228,9 +237,12 @@ def test_a_run_that_crashed_or_printed_nothing_is_a_failure(stdout, returncode, 
         parse_run(CheckovRun("x/y", returncode, stdout, "stderr", 0.0))
 
 
-def test_a_run_with_nothing_to_check_is_not_a_pass():
+def test_a_run_with_nothing_to_check_is_not_a_pass(checkable_types):
+    """A stack with checkable resource types where checkov passed nothing is a failure (the verdict below)."""
     run = parse_run(CheckovRun("x/y", 0, '{"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0}', "", 0.0))
-    assert run.summary["passed"] == 0  # test_checkov_passes_every_stack asserts passed > 0
+    stack = {"resource": {"azurerm_storage_account": {"a": {}}}}
+    with pytest.raises(AssertionError, match="checked nothing"):
+        assert_checkov_verdict(run, stack, checkable_types)
 
 
 # --- .checkov.yaml ------------------------------------------------------------------------------

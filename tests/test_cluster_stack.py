@@ -145,6 +145,8 @@ def test_upgrade_channels_and_maintenance_windows_come_from_config(any_synth):
                 "duration": w.duration_hours, "utc_offset": w.utc_offset}
     assert cluster["maintenance_window_auto_upgrade"] == expected
     assert cluster["maintenance_window_node_os"] == expected
+    # patch with a minor alias (or none) stays consistent: no version drift to ignore.
+    assert cfg.cluster.automatic_upgrade_channel == "patch" and "lifecycle" not in cluster
 
 
 # --- API server --------------------------------------------------------------------------------
@@ -168,6 +170,34 @@ def test_secrets_store_csi_with_rotation_policy_monitoring_and_files_csi(any_syn
     assert _network_output(any_synth, oms["log_analytics_workspace_id"]).startswith(
         "${azurerm_log_analytics_workspace.log-analytics_")
     assert cluster["storage_profile"]["file_driver_enabled"] is True
+
+
+def test_container_insights_data_is_collected_by_an_associated_rule_to_the_workspace(any_synth):
+    # MSI-auth Container Insights sends nothing without a DCR associated with the cluster.
+    cluster = _cluster(any_synth)
+    cluster_key = next(iter(any_synth.resources("cluster", AKS)))
+    rule = any_synth.one("cluster", "azurerm_monitor_data_collection_rule")
+    rule_key = next(iter(any_synth.resources("cluster", "azurerm_monitor_data_collection_rule")))
+    (destination,) = rule["destinations"]["log_analytics"]
+    assert destination["workspace_resource_id"] == cluster["oms_agent"]["log_analytics_workspace_id"]
+    (extension,) = rule["data_sources"]["extension"]
+    assert extension["extension_name"] == "ContainerInsights"
+    assert rule["data_flow"][0]["streams"] == extension["streams"] == ["Microsoft-ContainerInsights-Group-Default"]
+    association = any_synth.one("cluster", "azurerm_monitor_data_collection_rule_association")
+    assert association["target_resource_id"] == f"${{azurerm_kubernetes_cluster.{cluster_key}.id}}"
+    assert association["data_collection_rule_id"] == f"${{azurerm_monitor_data_collection_rule.{rule_key}.id}}"
+    assert rule["tags"] == _cfg(any_synth).tags  # the tagging aspect reaches it
+
+
+def test_the_stack_ends_with_a_wait_for_the_deployers_cluster_admin_grant(any_synth):
+    grants = any_synth.resources("cluster", "azurerm_role_assignment")
+    (admin_key,) = [k for k, g in grants.items() if g["role_definition_name"] == "Azure Kubernetes Service RBAC Cluster Admin"]
+    sleep = any_synth.one("cluster", "time_sleep")
+    assert sleep["triggers"] == {"cluster_admin_0": f"${{azurerm_role_assignment.{admin_key}.id}}"}
+    assert int(sleep["create_duration"].rstrip("s")) >= 300
+    assert "time" in any_synth.stacks["cluster"]["terraform"]["required_providers"]
+    # The app stack (Helm) deploys after this stack as a whole, so after the wait.
+    assert "cluster" in any_synth.manifest["stacks"]["app"]["dependencies"]
 
 
 def test_control_plane_audit_logs_go_to_the_same_workspace(any_synth):
@@ -287,6 +317,13 @@ BAD_CLUSTER_CONFIGS = [
      "cluster.admin_group_object_ids[0]: got 'platform-team'"),
     ("short-maintenance-window", {"cluster__maintenance_window": {"duration_hours": 2}},
      "cluster.maintenance_window.duration_hours: got 2"),
+    # APP-003: pods plus the upgrade surge must fit the nodes; an unknown size cannot be judged.
+    ("unknown-vm-size", {"cluster__vm_size": "Standard_F8s_v2"},
+     "cluster.vm_size: got 'Standard_F8s_v2'; a size listed in config/azure_rules.py VM_SIZES"),
+    ("pods-and-surge-exceed-node-memory", {"app__resources": {"memory_request": "14Gi", "memory_limit": "16Gi"}},
+     "app.resources.memory_request: got '14Gi'; at most 12.9Gi: 2 pod(s) per Standard_D8_v5 node during an upgrade"),
+    ("unparsable-cpu-request", {"app__resources": {"cpu_request": "two"}},
+     "app.resources.cpu_request: got 'two'; a Kubernetes CPU quantity"),
 ]
 
 
@@ -305,6 +342,8 @@ GOOD_CLUSTER_CONFIGS = [
     ("system-pool", {"cluster__system_pool": {"node_count": 3}}),
     ("patch-pinned-without-version-channel", {"cluster__kubernetes_version": "1.33.2",
                                               "cluster__automatic_upgrade_channel": "node-image"}),
+    ("memory-optimized-nodes", {"cluster__vm_size": "Standard_E8ds_v5",
+                                "app__resources": {"memory_request": "24Gi", "memory_limit": "32Gi"}}),
     ("dns-zone-id", {"cluster__app_routing_dns_zone_ids": [
         "/subscriptions/0000/resourceGroups/rg-dns/providers/Microsoft.Network/dnszones/example.com"]}),
 ]

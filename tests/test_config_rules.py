@@ -48,6 +48,9 @@ CASES: dict[str, tuple[str, dict[str, Any], str]] = {
                 "network.aks_nodes_subnet: got '10.40.0.0/28'; at least 16 usable addresses for 3 nodes with surge"),
     "NET-005": ("reference", {"cluster.dns_service_ip": "172.17.0.10"},
                 "cluster.dns_service_ip: got '172.17.0.10'; an address inside cluster.service_cidr 172.16.0.0/16"),
+    "NET-006": ("reference", {"network.ingress_allowed_sources": ["203.0.113.0/24", "Internet"]},
+                "network.ingress_allowed_sources: got ['203.0.113.0/24', 'Internet']; no Internet, '*' or /0 source "
+                "while app.tls.enabled is false (port 80 would be open to the Internet): enable TLS"),
     "PG-001": ("reference", {"postgres.storage_gib": 100}, "postgres.storage_gib: got 100; one of 32, 64, 128"),
     "PG-002": ("reference", {"postgres.backup_retention_days": 40}, "postgres.backup_retention_days: got 40; 7 to 35 days"),
     "PG-003": ("reference", {"postgres.sku": "B_Standard_B2s"},
@@ -75,6 +78,10 @@ CASES: dict[str, tuple[str, dict[str, Any], str]] = {
                 "app.tls.key_vault_certificate_uri: got None; the Key Vault certificate URI"),
     "APP-002": ("reference", {"app.tls.key_vault_certificate_uri": "https://kv-x.vault.azure.net/certificates/ppm"},
                 "app.tls.enabled: got False; true to serve app.tls.key_vault_certificate_uri"),
+    "APP-003": ("reference", {"app.resources.cpu_request": "4"},
+                "app.resources.cpu_request: got '4'; at most 3.41 CPU: 2 pod(s) per Standard_D8_v5 node during an upgrade"),
+    "APP-004": ("reference", {"app.resources.memory_request": "20Gi"},
+                "app.resources.memory_request: got '20Gi'; at most app.resources.memory_limit (16Gi)"),
 }
 
 RULE_IDS = [r.id for r in RULES]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from config import ConfigError, parse_config
+from config import ConfigError, load_config, parse_config
 from tests.conftest import CONFIGS, run_main
 
 REFERENCE = yaml.safe_load(CONFIGS["reference"].read_text())
@@ -46,6 +46,7 @@ BAD_INPUTS = [
     ("bad-storage-account-name", "state.storage_account", "St_PPM", "state.storage_account: got 'St_PPM'; allowed: 3-24 lowercase letters and digits"),
     ("bad-environment-name", "environment", "PPM-Prod", "environment: got 'PPM-Prod'; allowed: 2-10 lowercase letters and digits"),
     ("bad-zone", "zones", ["1", "4"], "zones[1]: got '4'"),
+    ("bad-ingress-source", "network.ingress_allowed_sources", ["10.0.0.0/8", "bogus"], "network.ingress_allowed_sources[1]: got 'bogus'; an IPv4 CIDR (e.g. 203.0.113.0/24) or an Azure service tag"),
     ("bad-tag-name", "tags", {"cost/center": "x"}, "tag name 'cost/center'"),
     ("subnet-outside-space", "network.aks_nodes_subnet", "10.99.0.0/22", "network.aks_nodes_subnet: got '10.99.0.0/22'; a subnet inside network.address_space 10.40.0.0/16"),
     ("subnets-overlap", "network.private_endpoints_subnet", "10.40.8.0/28", "network.private_endpoints_subnet: got '10.40.8.0/28'; a range that does not overlap network.postgres_subnet"),
@@ -111,3 +112,23 @@ def test_unreadable_and_malformed_files_are_reported(tmp_path):
     result = run_main({"PPM_CONFIG": str(broken), "CDKTF_OUTDIR": str(tmp_path / "out")})
     assert result.returncode == 2 and "not valid YAML: line" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_non_utf8_file_is_refused_without_traceback(tmp_path):
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes(b"environment: caf\xe9\n")
+    result = run_main({"PPM_CONFIG": str(latin1), "CDKTF_OUTDIR": str(tmp_path / "out")})
+    assert result.returncode == 2
+    assert "not UTF-8 text (byte 0xe9 at offset 16)" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "out").exists()
+
+
+def test_duplicate_keys_are_refused_not_silently_overwritten(tmp_path):
+    text = CONFIGS["reference"].read_text().replace("  replicas: 3\n", "  replicas: 3\n  replicas: 1\n")
+    assert text.count("replicas:") == 2
+    dup = tmp_path / "dup.yaml"
+    dup.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        load_config(dup)
+    (problem,) = err.value.problems
+    assert "duplicate key 'replicas' (lines" in problem and "not valid YAML: line" in problem

@@ -74,6 +74,8 @@ BAD_PROPS = [
     ("window-day", dataclasses.replace(BASE, maintenance_window=MaintenanceWindow(day_of_week="Sun")),
      "maintenance_window.day_of_week: got 'Sun'"),
     ("max-surge", dataclasses.replace(BASE, workers=_pool(max_surge="lots")), "workers.max_surge: got 'lots'"),
+    ("rbac-wait", dataclasses.replace(BASE, rbac_propagation_seconds=3600),
+     "rbac_propagation_seconds: got 3600; 0 to 1800 (0: no wait)"),
 ]
 
 
@@ -110,6 +112,12 @@ VARIANTS = {
                                    network_policy="calico", diagnostic_log_categories=(),
                                    node_os_upgrade_channel="Unmanaged", workers=_pool(zones=(), node_count=1)),
     "autoscaled_default": dataclasses.replace(BASE, workers=_pool(min_count=3, max_count=9)),
+    # stable moves the minor version; an admin without a wait.
+    "stable_channel": dataclasses.replace(
+        BASE, automatic_upgrade_channel="stable", kubernetes_version="1.33",
+        system_pool=NodePoolSpec(name="system", vm_size="Standard_D4ds_v5", node_count=3, zones=("1", "2", "3")),
+        workers=_pool(min_count=3, max_count=6), admin_principal_ids=("00000000-0000-0000-0000-000000000002",),
+        rbac_propagation_seconds=0),
 }
 
 
@@ -117,6 +125,7 @@ VARIANTS = {
 def variants(tmp_path_factory) -> dict[str, dict]:
     from cdktf import App, TerraformStack
     from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
+    from cdktf_cdktf_provider_time.provider import TimeProvider
 
     from constructs_lib.aks import AksCluster
 
@@ -125,6 +134,7 @@ def variants(tmp_path_factory) -> dict[str, dict]:
     for name, props in VARIANTS.items():
         stack = TerraformStack(app, name)
         AzurermProvider(stack, "azurerm", features=[AzurermProviderFeatures()])
+        TimeProvider(stack, "time")
         AksCluster(stack, "aks", props)
     app.synth()
     return {name: json.loads((outdir / "stacks" / name / "cdk.tf.json").read_text()) for name in VARIANTS}
@@ -187,3 +197,72 @@ def test_app_routing_identity_may_write_records_in_each_configured_zone(variants
     assert grants[PUBLIC_ZONE]["role_definition_name"] == "DNS Zone Contributor"
     assert grants[PRIVATE_ZONE]["role_definition_name"] == "Private DNS Zone Contributor"
     assert _one(stack, "azurerm_kubernetes_cluster")["web_app_routing"]["dns_zone_ids"] == [PUBLIC_ZONE, PRIVATE_ZONE]
+
+
+# --- Container Insights data collection ---------------------------------------------------------
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_container_insights_has_a_data_collection_rule_associated_with_the_cluster(variants, variant):
+    # Given msi_auth_for_monitoring_enabled, when nothing associates a DCR with the cluster, the
+    # agent collects nothing (terraform-provider-azurerm#23510): the construct must make both.
+    stack = variants[variant]
+    cluster_key = next(iter(stack["resource"]["azurerm_kubernetes_cluster"]))
+    assert _one(stack, "azurerm_kubernetes_cluster")["oms_agent"]["msi_auth_for_monitoring_enabled"] is True
+    rule = _one(stack, "azurerm_monitor_data_collection_rule")
+    rule_key = next(iter(stack["resource"]["azurerm_monitor_data_collection_rule"]))
+    assert rule["kind"] == "Linux"
+    assert rule["name"] == "MSCI-eastus2-aks-test" and rule["location"] == BASE.location
+    assert rule["resource_group_name"] == BASE.resource_group_name
+    (destination,) = rule["destinations"]["log_analytics"]
+    assert destination["workspace_resource_id"] == BASE.log_analytics_workspace_id
+    assert rule["data_flow"] == [{"streams": ["Microsoft-ContainerInsights-Group-Default"],
+                                  "destinations": [destination["name"]]}]
+    (extension,) = rule["data_sources"]["extension"]
+    assert extension["extension_name"] == "ContainerInsights"
+    assert extension["streams"] == ["Microsoft-ContainerInsights-Group-Default"]
+    assert json.loads(extension["extension_json"]) == {"dataCollectionSettings": {
+        "interval": "1m", "namespaceFilteringMode": "Off", "enableContainerLogV2": True}}
+    association = _one(stack, "azurerm_monitor_data_collection_rule_association")
+    assert association["name"] == "ContainerInsightsExtension"
+    assert association["target_resource_id"] == f"${{azurerm_kubernetes_cluster.{cluster_key}.id}}"
+    assert association["data_collection_rule_id"] == f"${{azurerm_monitor_data_collection_rule.{rule_key}.id}}"
+
+
+# --- waiting for the cluster-admin grants ---------------------------------------------------------
+
+def test_a_wait_follows_the_cluster_admin_grants_and_reruns_when_one_is_replaced(variants):
+    stack = variants["system_pool"]
+    admin_keys = [k for k, g in stack["resource"]["azurerm_role_assignment"].items()
+                  if g["role_definition_name"] == "Azure Kubernetes Service RBAC Cluster Admin"]
+    sleep = _one(stack, "time_sleep")
+    assert sleep["create_duration"] == "300s"  # [MS] aks/manage-azure-rbac: up to five minutes
+    assert sleep["triggers"] == {f"cluster_admin_{i}": f"${{azurerm_role_assignment.{k}.id}}"
+                                 for i, k in enumerate(admin_keys)}
+    assert "time" in stack["terraform"]["required_providers"]
+
+
+def test_no_wait_without_admins_or_when_turned_off(variants):
+    assert "time_sleep" not in variants["private"]["resource"]  # no admin principals
+    stack = variants["stable_channel"]
+    assert "time_sleep" not in stack["resource"]  # rbac_propagation_seconds=0
+    assert any(g["role_definition_name"] == "Azure Kubernetes Service RBAC Cluster Admin"
+               for g in stack["resource"]["azurerm_role_assignment"].values())
+
+
+# --- version drift under minor-version upgrade channels -------------------------------------------
+
+def test_stable_or_rapid_channel_ignores_the_version_drift_it_causes(variants):
+    stack = variants["stable_channel"]
+    cluster = _one(stack, "azurerm_kubernetes_cluster")
+    assert cluster["automatic_upgrade_channel"] == "stable" and cluster["kubernetes_version"] == "1.33"
+    assert cluster["lifecycle"]["ignore_changes"] == ["kubernetes_version", "default_node_pool[0].orchestrator_version"]
+    workers = _one(stack, "azurerm_kubernetes_cluster_node_pool")
+    assert workers["lifecycle"]["ignore_changes"] == ["node_count", "orchestrator_version"]
+
+
+def test_patch_channel_keeps_the_version_managed(variants):
+    for name in ("system_pool", "private"):
+        cluster = _one(variants[name], "azurerm_kubernetes_cluster")
+        assert cluster["automatic_upgrade_channel"] == "patch"
+        assert "kubernetes_version" not in cluster.get("lifecycle", {}).get("ignore_changes", [])
+    assert "lifecycle" not in _one(variants["private"], "azurerm_kubernetes_cluster")

@@ -110,6 +110,10 @@ BAD_PROPS = [
      "allowed_ip_ranges: got '10.1.0.0/16'; public IPv4 addresses or CIDRs"),
     ("kv-bad-ip-rule", PrivateKeyVault, dataclasses.replace(KV, allowed_ip_ranges=("203.0.113.1/24",)),
      "allowed_ip_ranges: got '203.0.113.1/24'"),
+    ("kv-negative-wait", PrivateKeyVault, dataclasses.replace(KV, rbac_propagation_seconds=-1),
+     "rbac_propagation_seconds: got -1; 0 to 1800 seconds"),
+    ("kv-wait-too-long", PrivateKeyVault, dataclasses.replace(KV, rbac_propagation_seconds=3600),
+     "rbac_propagation_seconds: got 3600; 0 to 1800 seconds"),
     ("pe-subresource", PrivateEndpoint, dataclasses.replace(PE, subresource_name="sqlServer"),
      "subresource_name: got 'sqlServer'; one of blob, file, vault"),
     ("pe-no-dns-zone", PrivateEndpoint, dataclasses.replace(PE, private_dns_zone_ids=[]),
@@ -153,7 +157,10 @@ def synthesized(tmp_path_factory) -> dict:
     stack = TerraformStack(app, "subject")
     from cdktf_cdktf_provider_azurerm.provider import AzurermProvider
 
+    from cdktf_cdktf_provider_time.provider import TimeProvider
+
     AzurermProvider(stack, "azurerm", features=[{}])
+    TimeProvider(stack, "time")
     password = TerraformVariable(stack, "password", type="string", sensitive=True)
     PostgresFlexibleServer(stack, "pg-zr", dataclasses.replace(
         PG, administrator_password_wo=password.string_value, log_analytics_workspace_id=WORKSPACE))
@@ -163,7 +170,7 @@ def synthesized(tmp_path_factory) -> dict:
         server_parameters={"log_min_duration_statement": "1000", "require_secure_transport": "on"}))
     PostgresFlexibleServer(stack, "pg-burstable", dataclasses.replace(
         PG, name="psql-burstable", sku_name="B_Standard_B2s", high_availability=None, standby_zone=None,
-        administrator_password_wo=password.string_value, storage_mb=32768, databases=("one",)))
+        administrator_password_wo=password.string_value, storage_mb=32768, databases=("one",), auto_grow=False))
     NfsFileShare(stack, "nfs", dataclasses.replace(NFS, log_analytics_workspace_id=WORKSPACE))
     NfsFileShare(stack, "nfs-lrs", dataclasses.replace(NFS, account_name="sttestlrs", replication="LRS"))
     vault = PrivateKeyVault(stack, "kv", dataclasses.replace(KV, allowed_ip_ranges=("203.0.113.7", "198.51.100.0/24")))
@@ -171,6 +178,9 @@ def synthesized(tmp_path_factory) -> dict:
                 principal_type="ServicePrincipal")
     vault.add_secret("db", name="db-password", value_wo=password.string_value, value_wo_version=3)
     PrivateKeyVault(stack, "kv-private", dataclasses.replace(KV, name="kv-private-1", log_analytics_workspace_id=WORKSPACE))
+    no_wait = PrivateKeyVault(stack, "kv-no-wait", dataclasses.replace(KV, name="kv-no-wait-1", rbac_propagation_seconds=0))
+    no_wait.grant("writer", principal_id="22222222-2222-2222-2222-222222222222", role="Key Vault Secrets Officer")
+    no_wait.add_secret("db", name="db-password", value_wo=password.string_value, value_wo_version=1)
     app.synth()
     return json.loads((Path(outdir) / "stacks" / "subject" / "cdk.tf.json").read_text())
 
@@ -183,8 +193,10 @@ def test_zone_redundant_server_has_standby_zone_and_failover_ignores(synthesized
     server = _by_path(synthesized, "azurerm_postgresql_flexible_server")["pg-zr/Resource"]
     assert server["high_availability"] == {"mode": "ZoneRedundant", "standby_availability_zone": "2"}
     assert server["zone"] == "1"
+    assert server["auto_grow_enabled"] is True
     assert server["lifecycle"] == {"prevent_destroy": True,
-                                   "ignore_changes": ["zone", "high_availability[0].standby_availability_zone"]}
+                                   "ignore_changes": ["zone", "high_availability[0].standby_availability_zone",
+                                                      "storage_mb", "storage_tier"]}
     assert server["public_network_access_enabled"] is False
     assert server["administrator_password_wo"] == "${var.password}" and server["administrator_password_wo_version"] == 1
     assert "administrator_password" not in server
@@ -195,6 +207,16 @@ def test_same_zone_ha_has_no_standby_zone_and_burstable_has_no_ha(synthesized):
     assert servers["pg-same-zone/Resource"]["high_availability"] == {"mode": "SameZone"}
     assert "high_availability" not in servers["pg-burstable/Resource"]
     assert servers["pg-burstable/Resource"]["sku_name"] == "B_Standard_B2s"
+
+
+def test_storage_is_managed_by_config_only_when_auto_grow_is_off(synthesized):
+    servers = _by_path(synthesized, "azurerm_postgresql_flexible_server")
+    fixed = servers["pg-burstable/Resource"]
+    assert fixed["auto_grow_enabled"] is False and fixed["storage_mb"] == 32768
+    assert fixed["lifecycle"]["ignore_changes"] == ["zone", "high_availability[0].standby_availability_zone"]
+    for path in ("pg-zr/Resource", "pg-same-zone/Resource"):
+        assert servers[path]["auto_grow_enabled"] is True
+        assert servers[path]["lifecycle"]["ignore_changes"][-2:] == ["storage_mb", "storage_tier"], path
 
 
 def test_server_parameters_are_chained_and_tls_is_always_required(synthesized):
@@ -239,15 +261,35 @@ def test_key_vault_with_allowed_ips_opens_public_endpoint_default_deny(synthesiz
                                           "ip_rules": ["203.0.113.7", "198.51.100.0/24"]}
     assert private["public_network_access_enabled"] is False
     assert "ip_rules" not in private["network_acls"]
+    assert set(vaults) == {"kv/Resource", "kv-private/Resource", "kv-no-wait/Resource"}
 
 
-def test_key_vault_secret_is_write_only_and_waits_for_grants_and_endpoint(synthesized):
-    secret = next(iter(synthesized["resource"]["azurerm_key_vault_secret"].values()))
+def _key(tf: dict, rtype: str, path: str) -> str:
+    """``<type>.<logical id>`` of the one resource of ``rtype`` at construct path ``subject/<path>``."""
+    (key,) = [k for k, b in tf["resource"].get(rtype, {}).items() if b["//"]["metadata"]["path"] == f"subject/{path}"]
+    return f"{rtype}.{key}"
+
+
+def test_key_vault_secret_is_write_only_and_waits_after_grants_and_endpoint(synthesized):
+    secret = _by_path(synthesized, "azurerm_key_vault_secret")["kv/secret-db"]
     assert secret["value_wo"] == "${var.password}" and secret["value_wo_version"] == 3
     assert "value" not in secret
-    grants = synthesized["resource"]["azurerm_role_assignment"]
-    (grant_id, grant), = grants.items()
+    grant = _by_path(synthesized, "azurerm_role_assignment")["kv/grant-reader"]
     assert grant["role_definition_name"] == "Key Vault Secrets User" and grant["principal_type"] == "ServicePrincipal"
-    endpoint_ids = [k for k, b in synthesized["resource"]["azurerm_private_endpoint"].items()
-                    if b["//"]["metadata"]["path"] == "subject/kv/private-endpoint/Resource"]
-    assert secret["depends_on"] == [f"azurerm_role_assignment.{grant_id}", f"azurerm_private_endpoint.{endpoint_ids[0]}"]
+    grant_key = _key(synthesized, "azurerm_role_assignment", "kv/grant-reader")
+    endpoint_key = _key(synthesized, "azurerm_private_endpoint", "kv/private-endpoint/Resource")
+    # RBAC propagation and the endpoint's private DNS record lag behind their resources: the secret
+    # waits on a time_sleep that itself starts only once the grant and the endpoint exist.
+    wait = _by_path(synthesized, "time_sleep")["kv/secret-db-wait"]
+    assert secret["depends_on"] == [_key(synthesized, "time_sleep", "kv/secret-db-wait")]
+    assert wait["depends_on"] == [grant_key, endpoint_key]
+    assert wait["create_duration"] == "120s"
+    assert wait["triggers"] == {"grant-reader": f"${{{grant_key}.id}}", "private-endpoint": f"${{{endpoint_key}.id}}"}
+    assert synthesized["terraform"]["required_providers"]["time"]["source"] == "hashicorp/time"
+
+
+def test_key_vault_without_wait_writes_right_after_grants_and_endpoint(synthesized):
+    secret = _by_path(synthesized, "azurerm_key_vault_secret")["kv-no-wait/secret-db"]
+    assert secret["depends_on"] == [_key(synthesized, "azurerm_role_assignment", "kv-no-wait/grant-writer"),
+                                    _key(synthesized, "azurerm_private_endpoint", "kv-no-wait/private-endpoint/Resource")]
+    assert set(_by_path(synthesized, "time_sleep")) == {"kv/secret-db-wait"}

@@ -71,10 +71,12 @@ class Synthesized:
 def _synth(outdir: Path, props: PackageManagerReleaseProps | None = None, *, token_quota: bool = False,
            login_mode: str = "azurecli") -> Synthesized:
     from cdktf_cdktf_provider_azurerm.provider import AzurermProvider
+    from cdktf_cdktf_provider_time.provider import TimeProvider
 
     app = App(outdir=str(outdir))
     stack = TerraformStack(app, "t")
     AzurermProvider(stack, "azurerm", features=[{}])
+    TimeProvider(stack, "time")
     helm = AksHelmProvider(stack, "helm", AksHelmProviderProps(
         cluster_name="aks-t", resource_group_name="rg-cluster", login_mode=login_mode))
     props = props or _props()
@@ -98,7 +100,12 @@ def with_tls(tmp_path_factory) -> Synthesized:
 
 # --- the chart contract --------------------------------------------------------------------
 
-@pytest.mark.parametrize("case", ["default", "with_tls"])
+@pytest.fixture(scope="module")
+def single(tmp_path_factory) -> Synthesized:
+    return _synth(tmp_path_factory.mktemp("single"), _props(replicas=1, secret_version=2))
+
+
+@pytest.mark.parametrize("case", ["default", "with_tls", "single"])
 def test_every_key_path_exists_in_the_chart_values(case, request):
     values = request.getfixturevalue(case).values
     assert list(unknown_key_paths(values, chart_values())) == []
@@ -132,7 +139,37 @@ def test_release_is_pinned_atomic_and_waits(default):
     assert (r["name"], r["namespace"], r["create_namespace"]) == ("rstudio-pm", "posit-package-manager", True)
     assert r["atomic"] is True and r["wait"] is True and r["cleanup_on_fail"] is True
     assert r["timeout"] == 900 and r["max_history"] == 10
-    assert r["depends_on"] == ["azurerm_role_assignment.ppm_key-vault-secrets-user_53B28CE1"]
+
+
+def test_the_release_waits_for_the_key_vault_grant_to_propagate(default):
+    # Given the grant is made in the same apply, when Helm installs at once the CSI mounts meet
+    # a 403 until the grant propagates: the release depends on a wait triggered by the grant.
+    (grant_key,) = default.doc["resource"]["azurerm_role_assignment"]
+    (sleep_key, sleep), = default.doc["resource"]["time_sleep"].items()
+    assert default.release["depends_on"] == [f"time_sleep.{sleep_key}"]
+    assert sleep["create_duration"] == "180s"
+    assert sleep["triggers"] == {"key_vault_access": f"${{azurerm_role_assignment.{grant_key}.id}}"}
+
+
+def test_without_a_wait_the_release_depends_on_the_grant_itself(tmp_path):
+    doc = _synth(tmp_path, _props(rbac_propagation_seconds=0)).doc
+    (grant_key,) = doc["resource"]["azurerm_role_assignment"]
+    assert "time_sleep" not in doc["resource"]
+    (release,) = doc["resource"]["helm_release"].values()
+    assert release["depends_on"] == [f"azurerm_role_assignment.{grant_key}"]
+
+
+def test_a_secret_version_rolls_the_pods_and_reruns_the_wait(tmp_path):
+    synth = _synth(tmp_path, _props(secret_version=3))
+    # The chart copies pod.annotations into the pod template: a new version is a rollout.
+    assert synth.values["pod"]["annotations"] == {"ppm-aks-cdktf/secret-version": "3"}
+    (sleep,) = synth.doc["resource"]["time_sleep"].values()
+    assert sleep["triggers"]["secret_version"] == "3"
+    assert int(sleep["create_duration"].rstrip("s")) > 120  # above the CSI rotation poll (2m)
+
+
+def test_no_annotation_without_a_secret_version(default):
+    assert "annotations" not in default.values["pod"]
 
 
 def test_csi_identity_gets_key_vault_secrets_user_on_the_vault(default):
@@ -150,13 +187,16 @@ def test_replicas_spread_over_hosts_and_zones_with_a_budget_of_two(default):
     v = default.values
     assert v["replicas"] == 3
     selector = {"matchLabels": {"app.kubernetes.io/name": "rstudio-pm"}}
+    # One per node, hard; zones soft (a hard zone rule with minAvailable 2 and surge pods can
+    # stall drains); old and new ReplicaSets spread apart during rollouts ([K8S] >= 1.27).
     assert v["topologySpreadConstraints"] == [
         {"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "whenUnsatisfiable": "DoNotSchedule",
-         "labelSelector": selector},
-        {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule",
-         "labelSelector": selector},
+         "labelSelector": selector, "matchLabelKeys": ["pod-template-hash"]},
+        {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",
+         "labelSelector": selector, "matchLabelKeys": ["pod-template-hash"]},
     ]
     assert v["podDisruptionBudget"] == {"minAvailable": 2}
+    assert "strategy" not in v  # the chart's surge strategy: maxSurge 100%, maxUnavailable 0
 
 
 def test_zone_spread_can_be_turned_off_and_a_single_replica_gets_no_budget(tmp_path):
@@ -164,6 +204,8 @@ def test_zone_spread_can_be_turned_off_and_a_single_replica_gets_no_budget(tmp_p
     assert v["replicas"] == 1
     assert [c["topologyKey"] for c in v["topologySpreadConstraints"]] == ["kubernetes.io/hostname"]
     assert "podDisruptionBudget" not in v
+    # No room is needed for a surge pod: the one pod is replaced.
+    assert v["strategy"] == {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
 
 
 def test_explicit_min_available_is_used(tmp_path):
@@ -261,14 +303,23 @@ def test_the_claim_can_bind_only_to_that_volume(default):
     assert s["storageClassName"] and s["storageClassName"] == pv["spec"]["storageClassName"]
     assert s["volumeName"] == pv["metadata"]["name"]
     assert pv["spec"]["claimRef"] == {"namespace": "posit-package-manager", "name": s["name"]}
-    assert s["requests"]["storage"] == pv["spec"]["capacity"]["storage"]
+
+
+def test_the_claim_requests_a_fixed_100gi_while_the_volume_has_the_quota(tmp_path, default):
+    # A bound static claim cannot be resized: if its request followed the quota, raising the
+    # quota would make the Helm upgrade fail. The PV's capacity (mutable) follows the quota.
+    assert default.values["sharedStorage"]["requests"] == {"storage": "100Gi"}
+    assert default.extra("PersistentVolume")["spec"]["capacity"] == {"storage": "1000Gi"}
+    bigger = _synth(tmp_path, _props(share=dataclasses.replace(_props().share, quota_gib=2048)))
+    assert bigger.values["sharedStorage"]["requests"] == {"storage": "100Gi"}
+    assert bigger.extra("PersistentVolume")["spec"]["capacity"] == {"storage": "2048Gi"}
 
 
 def test_a_quota_token_becomes_an_interpolated_capacity(tmp_path):
     synth = _synth(tmp_path, token_quota=True)
     capacity = synth.extra("PersistentVolume")["spec"]["capacity"]["storage"]
     assert capacity == "${var.quota}Gi"
-    assert synth.values["sharedStorage"]["requests"]["storage"] == capacity
+    assert synth.values["sharedStorage"]["requests"]["storage"] == "100Gi"
 
 
 # --- ingress ---------------------------------------------------------------------------------
@@ -297,6 +348,9 @@ def test_extra_objects_are_valid_kubernetes_objects(default, kind):
 
 def test_pod_fragments_are_valid_pod_spec_parts(default):
     assert schema_errors(pod_from_values(default.values)) == []
+    bad = pod_from_values(default.values)
+    bad["spec"]["topologySpreadConstraints"][0]["matchLabelKey"] = ["pod-template-hash"]
+    assert schema_errors(bad)  # the strict schema knows matchLabelKeys, and only that spelling
 
 
 def test_the_schema_checks_catch_mistakes(default):
@@ -330,6 +384,7 @@ def test_every_invalid_prop_is_reported_at_once():
                                 max_open_connections=0),
         share=NfsShare(resource_group_name="rg", storage_account_name="st", share_name="s", quota_gib=0),
         resources=PodResources(cpu_request="8", cpu_limit="6", memory_request="lots"),
+        rbac_propagation_seconds=-1, secret_version="v 2",
     )
     with pytest.raises(PropsError) as err:
         PackageManagerRelease(TerraformStack(App(), "s"), "ppm", props)
@@ -337,10 +392,11 @@ def test_every_invalid_prop_is_reported_at_once():
     assert fields == [
         "chart_version", "hostname", "namespace", "min_available", "timeout_seconds", "tls_certificate_uri",
         "postgres.max_open_connections", "postgres.login", "postgres.metadata_database", "share.quota_gib",
-        "resources.cpu_request", "resources.memory_request",
+        "rbac_propagation_seconds", "secret_version", "resources.cpu_request", "resources.memory_request",
     ]
     assert "a budget of every replica blocks node drains" in str(err.value)
     assert "unquoted" in str(err.value)
+    assert "at least 100 (the smallest premium share; the claim requests 100Gi)" in str(err.value)
 
 
 def test_tokens_are_not_judged():

@@ -79,10 +79,14 @@ def test_postgres_requires_tls(any_synth):
         ("require_secure_transport", "on", server_ref)}
 
 
-def test_postgres_server_survives_failover_and_destroy(any_synth):
+def test_postgres_server_survives_failover_autogrow_and_destroy(any_synth):
     server = any_synth.one("data", "azurerm_postgresql_flexible_server")
     assert server["lifecycle"]["prevent_destroy"] is True
-    assert server["lifecycle"]["ignore_changes"] == ["zone", "high_availability[0].standby_availability_zone"]
+    # Auto-grow on: Azure doubles the disk, so a configured size below it would plan a replacement
+    # that prevent_destroy refuses on every plan; storage size and tier are Azure's once created.
+    assert server["auto_grow_enabled"] is True
+    assert server["lifecycle"]["ignore_changes"] == [
+        "zone", "high_availability[0].standby_availability_zone", "storage_mb", "storage_tier"]
 
 
 def test_two_utf8_databases_for_metadata_and_usage(any_synth):
@@ -199,8 +203,19 @@ def test_deployer_may_write_secrets_and_the_secret_waits_for_it(any_synth):
     secret = any_synth.one("data", "azurerm_key_vault_secret")
     assert secret["name"] == "postgres-admin-password"
     assert secret["key_vault_id"] == _ref("azurerm_key_vault", vaults)
-    assert f"azurerm_role_assignment.{grant_id}" in secret["depends_on"]
-    assert any(d.startswith("azurerm_private_endpoint.key-vault") for d in secret["depends_on"])
+    # The write waits ~2 minutes after the grant and the vault's private endpoint: RBAC propagation
+    # (azurerm#23927) and the endpoint's private DNS record (#18659) lag behind their resources.
+    waits = any_synth.resources("data", "time_sleep")
+    (wait_id, wait), = waits.items()
+    assert secret["depends_on"] == [f"time_sleep.{wait_id}"]
+    assert wait["create_duration"] == "120s"
+    (endpoint_id,) = [k for k, e in any_synth.resources("data", "azurerm_private_endpoint").items()
+                      if e["private_service_connection"]["subresource_names"] == ["vault"]]
+    assert wait["depends_on"] == [f"azurerm_role_assignment.{grant_id}", f"azurerm_private_endpoint.{endpoint_id}"]
+    assert set(wait["triggers"]) == {"grant-deployer", "private-endpoint"}
+    assert any_synth.stacks["data"]["provider"]["time"] == [{}]
+    assert any_synth.stacks["data"]["terraform"]["required_providers"]["time"] == {
+        "source": "hashicorp/time", "version": "0.13.1"}
 
 
 # --- Azure Files NFS -----------------------------------------------------------------------

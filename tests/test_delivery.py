@@ -28,6 +28,9 @@ FAKE_TERRAFORM = """#!{python}
 # Stand-in terraform: logs "<stack> <subcommand> [args]"; FAKE_TF_FAIL="<subcommand>:<stack>" fails that call.
 import json, os, sys
 args = sys.argv[1:]
+if args[:1] == ["version"]:
+    print(json.dumps({{"terraform_version": os.environ.get("FAKE_TF_VERSION", "1.11.4")}}))
+    sys.exit(0)
 stack = os.path.basename(args[0].split("=", 1)[1]) if args and args[0].startswith("-chdir=") else "-"
 rest = args[1:] if stack != "-" else args
 with open(os.environ["FAKE_TF_LOG"], "a") as log:
@@ -232,3 +235,11 @@ def test_deploy_skips_apply_when_a_stack_has_no_changes(fake_cloud):
     assert result.returncode == 0, result.stderr
     assert not any(c[1] == "apply" for c in _calls(log))
     assert result.stdout.count(": no changes") == 4
+
+
+def test_terraform_older_than_1_11_is_refused_with_the_fix(tmp_path):
+    path = str(_bin(tmp_path, terraform=_fake_terraform(), az=FAKE_AZ_OK))
+    result = delivery("plan", path=path, env_extra={"FAKE_TF_VERSION": "1.9.8", "FAKE_TF_LOG": str(tmp_path / "log")})
+    assert result.returncode == 3
+    assert "Terraform 1.9 is too old for write-only arguments" in result.stderr
+    assert "install Terraform >= 1.11" in result.stderr and "Traceback" not in result.stderr

@@ -183,7 +183,7 @@ def test_metadata_names_version_licence_and_python(library):
 def test_dependency_ranges_admit_the_pinned_versions(library):
     declared = {Requirement(r).name.lower(): Requirement(r) for r in _metadata(library).get_all("Requires-Dist")}
     assert set(declared) == {"cdktf", "cdktf-cdktf-provider-azurerm", "cdktf-cdktf-provider-helm",
-                             "cdktf-cdktf-provider-random", "constructs", "jsii", "pyyaml"}
+                             "cdktf-cdktf-provider-random", "cdktf-cdktf-provider-time", "constructs", "jsii", "pyyaml"}
     pinned = _requirements_txt()
     for name, req in declared.items():
         assert req.specifier, f"{name}: a range, not an unconstrained dependency"

