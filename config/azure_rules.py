@@ -67,6 +67,16 @@ REGIONS_WITH_ZONES: frozenset[str] = frozenset({
     "usgovvirginia", "usgovtexas", "usgovarizona",
 })
 
+# [MS] `az account list-locations --query "[?metadata.regionType=='Physical'].name"` (public cloud)
+# plus the US Government regions: the names `location` accepts.
+AZURE_REGIONS: frozenset[str] = REGIONS_WITH_ZONES | frozenset({
+    "australiacentral", "australiacentral2", "australiasoutheast", "brazilsoutheast", "canadaeast",
+    "centraluseuap", "eastus2euap", "francesouth", "germanynorth", "jioindiacentral", "jioindiawest",
+    "koreasouth", "northcentralus", "norwaywest", "southafricawest", "southindia", "swedensouth",
+    "switzerlandwest", "uaecentral", "ukwest", "westcentralus", "westindia", "westus", "usgovvirginia",
+    "usdodcentral", "usdodeast",
+})
+
 # [MS] virtual-networks-faq: Azure reserves 5 addresses in every subnet, and the
 # smallest supported IPv4 subnet is /29.
 AZURE_RESERVED_IPS_PER_SUBNET = 5

@@ -92,7 +92,13 @@ def _describe(error: dict[str, Any]) -> str:
     message = message.replace("Input should be", "allowed:")
     if kind.endswith("_type") and isinstance(error.get("input"), (int, float)) and "str" in kind:
         message += " (quote it in YAML, e.g. \"16\")"
-    return f"{path}: got {error.get('input')!r}; {message}"
+    return f"{path}: got {_short(error.get('input'))}; {message}"
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """repr() of a value, cut to ``limit`` characters (a whole mapping or a long string stays readable)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + " ...'"[: 5 if text[0] == "'" else 4]
 
 
 def parse_config(data: Any, source: str = "<config>") -> EnvironmentConfig:

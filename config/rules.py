@@ -27,7 +27,8 @@ class Problem:
     allowed: str
 
     def __str__(self) -> str:
-        return f"{self.path}: got {self.value!r}; {self.allowed}"
+        text = repr(self.value)
+        return f"{self.path}: got {text if len(text) <= 80 else text[:76] + ' ...'}; {self.allowed}"
 
 
 @dataclass(frozen=True)

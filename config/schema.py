@@ -7,6 +7,7 @@ forbids unknown keys, so a misspelt key is an error, never silently ignored.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 from typing import Annotated, Literal
@@ -75,6 +76,15 @@ DnsName = Annotated[str, _pattern(
     r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
     "a lowercase fully qualified DNS name such as packages.example.com",
 )]
+
+
+def _region(value: str) -> str:
+    if value not in az.AZURE_REGIONS:
+        guess = difflib.get_close_matches(value.lower().replace(" ", ""), sorted(az.AZURE_REGIONS), n=1)
+        hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+        raise ValueError(f"an Azure region name such as eastus2 or westeurope{hint}; "
+                         "see config/azure_rules.py AZURE_REGIONS")
+    return value
 
 
 def _tags(value: dict[str, str]) -> dict[str, str]:
@@ -282,7 +292,7 @@ class EnvironmentConfig(Strict):
     """The whole environment file (config/*.yaml)."""
 
     environment: Annotated[str, _pattern(r"[a-z][a-z0-9]{1,9}", "2-10 lowercase letters and digits, starting with a letter")]
-    location: Annotated[str, _pattern(r"[a-z][a-z0-9]{2,29}", "an Azure region name such as eastus2 (lowercase, no spaces)")]
+    location: Annotated[str, AfterValidator(_region)]
     zones: Annotated[list[Zone], Field(max_length=3)]
     tags: Annotated[dict[str, str], AfterValidator(_tags)]
     state: StateConfig

@@ -356,7 +356,14 @@ def test_valid_cluster_variants_are_accepted(case):
     if changes.get("cluster__api_server", {}).get("private_cluster") or \
             changes.get("cluster__api_server", {}).get("allow_public_without_authorized_ranges"):
         data["cluster"]["api_server"].pop("authorized_ip_ranges", None)
-    parse_config(data, "good.yaml")
+    cfg = parse_config(data, "good.yaml")  # raises ConfigError if any rule refuses the variant
+    for key, value in changes.items():  # and the parsed config carries each change
+        section, field = key.split("__")
+        parsed = getattr(getattr(cfg, section), field)
+        if isinstance(value, dict):
+            assert {k: getattr(parsed, k) for k in value} == value, key
+        else:
+            assert parsed == value, key
 
 
 def test_config_pools_map_onto_the_construct():

@@ -47,6 +47,8 @@ BAD_INPUTS = [
     ("bad-environment-name", "environment", "PPM-Prod", "environment: got 'PPM-Prod'; allowed: 2-10 lowercase letters and digits"),
     ("bad-zone", "zones", ["1", "4"], "zones[1]: got '4'"),
     ("bad-ingress-source", "network.ingress_allowed_sources", ["10.0.0.0/8", "bogus"], "network.ingress_allowed_sources[1]: got 'bogus'; an IPv4 CIDR (e.g. 203.0.113.0/24) or an Azure service tag"),
+    ("unknown-region", "location", "east us 2", "location: got 'east us 2'; an Azure region name such as eastus2 or westeurope (did you mean 'eastus2'?)"),
+    ("long-value-is-cut", "environment", "x" * 300, "environment: got 'xxxxxxxxxx"),
     ("bad-tag-name", "tags", {"cost/center": "x"}, "tag name 'cost/center'"),
     ("subnet-outside-space", "network.aks_nodes_subnet", "10.99.0.0/22", "network.aks_nodes_subnet: got '10.99.0.0/22'; a subnet inside network.address_space 10.40.0.0/16"),
     ("subnets-overlap", "network.private_endpoints_subnet", "10.40.8.0/28", "network.private_endpoints_subnet: got '10.40.8.0/28'; a range that does not overlap network.postgres_subnet"),
@@ -62,6 +64,13 @@ def test_parse_config_names_key_value_and_allowed(case):
     with pytest.raises(ConfigError) as err:
         parse_config(_set(REFERENCE, path, value), "bad.yaml")
     assert any(expected in line for line in err.value.problems), err.value.problems
+
+
+def test_long_values_are_cut_in_messages():
+    with pytest.raises(ConfigError) as err:
+        parse_config(_set(REFERENCE, "environment", "x" * 300), "bad.yaml")
+    (line,) = err.value.problems
+    assert "x" * 300 not in line and " ...'" in line and len(line) < 200
 
 
 def test_every_problem_is_reported_at_once():
