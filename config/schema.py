@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from config import azure_rules as az
+from constructs_lib.validation import RFC1918_RANGES, is_public_ipv4
 
 
 class Strict(BaseModel):
@@ -105,7 +106,7 @@ class StateConfig(Strict):
     container: Annotated[str, _pattern(az.BLOB_CONTAINER_NAME, "3-63 lowercase letters, digits and single hyphens")]
     #: Public egress CIDRs of operators and CI runners let through the state account's firewall.
     #: Empty: cluster.api_server.authorized_ip_ranges (the same people reach the API server).
-    allowed_ip_ranges: list[Cidr] = Field(default_factory=list)
+    allowed_ip_ranges: list[Annotated[str, AfterValidator(_public_storage_ip_range)]] = Field(default_factory=list)
 
 
 class NetworkConfig(Strict):
@@ -155,17 +156,17 @@ class FilesConfig(Strict):
     redundancy: Literal["ZRS", "LRS"] = "ZRS"
 
 
-#: [MS] key-vault/general/network-security: vault IP rules take public IPv4 addresses only (private
-#: clients use the private endpoint). RFC 1918, CGNAT, loopback, link-local, "this network".
-_NON_PUBLIC_IPV4 = tuple(ipaddress.IPv4Network(n) for n in (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8",
-))
-
-
 def _public_ipv4_range(value: str) -> str:
     _cidr(value)
-    if any(ipaddress.IPv4Network(value).overlaps(n) for n in _NON_PUBLIC_IPV4):
+    if not is_public_ipv4(value):
         raise ValueError("a public IPv4 address or CIDR (private networks reach the vault through its private endpoint)")
+    return value
+
+
+def _public_storage_ip_range(value: str) -> str:
+    _cidr(value)
+    if not is_public_ipv4(value, RFC1918_RANGES):
+        raise ValueError("a public IPv4 address or CIDR: storage firewalls refuse RFC 1918 private ranges")
     return value
 
 

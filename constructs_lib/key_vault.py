@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
@@ -16,7 +15,7 @@ from constructs import Construct
 
 from constructs_lib.diagnostics import Diagnostics, DiagnosticsProps
 from constructs_lib.private_endpoint import PrivateEndpoint, PrivateEndpointProps
-from constructs_lib.validation import Problems, is_token
+from constructs_lib.validation import Problems, is_public_ipv4, is_token
 
 # [MS] resource-name-rules Microsoft.KeyVault/vaults: 3-24 alphanumerics and hyphens, start with a
 # letter, end with a letter or digit, no consecutive hyphens. Globally unique (DNS name).
@@ -32,20 +31,6 @@ RBAC_PROPAGATION_SECONDS = (0, 1800)
 #: Ranges the vault firewall never sees as a source: RFC 1918 private, CGNAT, loopback, link-local,
 #: "this network". [MS] key-vault/general/network-security: IP rules take public IPv4 addresses only;
 #: private clients come in through the private endpoint.
-NON_PUBLIC_RANGES = tuple(ipaddress.IPv4Network(n) for n in (
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8",
-))
-
-
-def public_ipv4_rule(value: str) -> bool:
-    """True for an IPv4 address or CIDR (host bits zero) outside :data:`NON_PUBLIC_RANGES`."""
-    try:
-        net = ipaddress.IPv4Network(value, strict=True)
-    except ValueError:
-        return False
-    return not any(net.overlaps(private) for private in NON_PUBLIC_RANGES)
-
-
 @dataclass(frozen=True, kw_only=True)
 class KeyVaultProps:
     """Props of :class:`PrivateKeyVault`.
@@ -241,7 +226,7 @@ def _validate(props: KeyVaultProps) -> None:
                      "rbac_propagation_seconds", props.rbac_propagation_seconds,
                      f"{lo} to {hi} seconds (0: no wait before writing secrets)")
     for value in props.allowed_ip_ranges:
-        problems.require(public_ipv4_rule(value), "allowed_ip_ranges", value,
+        problems.require(is_public_ipv4(value), "allowed_ip_ranges", value,
                          "public IPv4 addresses or CIDRs such as 203.0.113.7 or 203.0.113.0/24 "
                          "(private addresses reach the vault through its private endpoint)")
     problems.raise_if_any()

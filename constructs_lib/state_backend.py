@@ -33,7 +33,7 @@ from cdktf_cdktf_provider_azurerm.storage_account import (
 from cdktf_cdktf_provider_azurerm.storage_container import StorageContainer
 from constructs import Construct
 
-from constructs_lib.validation import Problems, is_token
+from constructs_lib.validation import Problems, RFC1918_RANGES, is_public_ipv4, is_token
 
 # Local copies (constructs_lib never imports config/): [MS] resource-name-rules.
 _STORAGE_ACCOUNT_NAME = r"[a-z0-9]{3,24}"
@@ -58,18 +58,6 @@ def _firewall_rule(cidr: str) -> list[str]:
     if network.prefixlen >= 31:
         return [str(address) for address in (network if network.prefixlen == 31 else [network.network_address])]
     return [cidr]
-
-
-#: [MS] storage-network-security: IP network rules are not allowed for RFC 1918 private ranges.
-_RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
-
-
-def _public_ipv4_network(value: str) -> bool:
-    try:
-        network = ipaddress.IPv4Network(value, strict=True)
-    except ValueError:
-        return False
-    return not any(network.overlaps(private) for private in _RFC1918)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,7 +121,7 @@ class StateBackend(Construct):
                          "at least one public CIDR of your operators' and CI runners' egress "
                          "(a state account open to every network is refused)")
         for index, cidr in enumerate(props.allowed_ip_ranges):
-            problems.require(_public_ipv4_network(cidr), f"allowed_ip_ranges[{index}]", cidr,
+            problems.require(is_public_ipv4(cidr, RFC1918_RANGES), f"allowed_ip_ranges[{index}]", cidr,
                              "an IPv4 CIDR with host bits zero outside RFC 1918 (storage firewalls take no private ranges)")
         problems.raise_if_any()
         super().__init__(scope, id)

@@ -48,6 +48,25 @@ class Problems:
             raise PropsError(self.construct, self.items)
 
 
+#: Ranges that are not reachable from the Internet: private (RFC 1918), shared address space
+#: (RFC 6598, CGNAT), loopback, link-local, "this network". [MS] key-vault/general/network-security:
+#: vault IP rules take public IPv4 only (private clients use the private endpoint).
+NON_PUBLIC_RANGES = tuple(ipaddress.IPv4Network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "0.0.0.0/8",
+))
+#: [MS] storage-network-security: storage IP network rules refuse the RFC 1918 private ranges.
+RFC1918_RANGES = NON_PUBLIC_RANGES[:3]
+
+
+def is_public_ipv4(value: str, excluded: tuple[ipaddress.IPv4Network, ...] = NON_PUBLIC_RANGES) -> bool:
+    """True for an IPv4 address or CIDR (host bits zero) that overlaps none of ``excluded``."""
+    try:
+        network = ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        return False
+    return not any(network.overlaps(private) for private in excluded)
+
+
 def cidr_or_none(value: str) -> ipaddress.IPv4Network | None:
     """The network for a literal IPv4 CIDR, or None for a token or an invalid value."""
     if is_token(value):

@@ -135,8 +135,9 @@ def test_bad_ranges_fail_synth_and_keep_the_previous_output(state_synths, tmp_pa
     (outdir / "marker").write_text("previous synth")
     result = run_bootstrap({"PPM_CONFIG": str(bad), "BOOTSTRAP_OUTDIR": str(outdir),
                             "BOOTSTRAP_STATE": str(tmp_path / "s.tfstate")})
-    assert result.returncode == 1
-    assert "allowed_ip_ranges[0]: got '10.0.0.0/8'" in result.stderr
+    assert result.returncode == 2  # refused by the config schema, before cdktf loads
+    assert "state.allowed_ip_ranges[0]: got '10.0.0.0/8'; a public IPv4 address or CIDR" in result.stderr
+    assert "Traceback" not in result.stderr
     assert (outdir / "marker").read_text() == "previous synth"
     assert not list(tmp_path.glob(".out.staging-*"))
 
