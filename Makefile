@@ -6,6 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# No HashiCorp version-check calls from the cdktf CLI or Terraform (offline machines, CI).
+export CHECKPOINT_DISABLE := 1
 
 .PHONY: setup synth test bench clean bootstrap plan deploy help
 

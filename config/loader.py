@@ -36,10 +36,12 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 class ConfigError(Exception):
     """The config file cannot be used. ``problems`` holds one line per problem."""
 
-    def __init__(self, source: str, problems: list[str]):
+    def __init__(self, source: str, problems: list[str], note: str = ""):
         self.source = source
         self.problems = problems
-        super().__init__(f"{source}: {len(problems)} problem(s)\n" + "\n".join(f"  - {p}" for p in problems))
+        self.note = note
+        text = f"{source}: {len(problems)} problem(s)\n" + "\n".join(f"  - {p}" for p in problems)
+        super().__init__(text + (f"\n  {note}" if note else ""))
 
 
 def config_path() -> Path:
@@ -108,7 +110,10 @@ def parse_config(data: Any, source: str = "<config>") -> EnvironmentConfig:
     try:
         cfg = EnvironmentConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(source, [_describe(e) for e in exc.errors()]) from None
+        # The cross-field rules (config/rules.py) need every field valid, so they run on the next try.
+        raise ConfigError(source, [_describe(e) for e in exc.errors()],
+                          note="Then the cross-field rules (config/rules.py: sizes, zones, HA, address plan, ...) "
+                               "are checked, once the problems above are fixed.") from None
     problems = rules.check(cfg)
     if problems:
         raise ConfigError(source, [str(p) for p in problems])

@@ -420,3 +420,38 @@ def test_library_doc_covers_install_lazy_loading_the_example_and_every_export():
             assert f"### `{name}`" in text, name
         elif dataclasses.is_dataclass(value):
             assert f"#### `{name}`" in text, name
+
+
+def test_every_exported_construct_exposes_its_main_resource_as_resource(tmp_path):
+    """The escape hatch: ``construct.resource`` is the underlying Terraform element, construct id ``Resource``.
+
+    Walks the real four-stack app and the bootstrap app (built, not synthesized), so every exported
+    construct is checked as the stacks use it.
+    """
+    import functools
+
+    import constructs_lib
+    from cdktf import TerraformElement
+    from constructs import Construct
+
+    from config import load_config
+    from stacks.app_builder import build_app
+    from stacks.state import build_state_app
+
+    from tests.conftest import CONFIGS
+
+    cfg = load_config(CONFIGS["reference"])
+    apps = [build_app(cfg, str(tmp_path / "app")),
+            build_state_app(cfg, str(tmp_path / "state"), local_state=tmp_path / "s.tfstate")]
+    exported = {name: getattr(constructs_lib, name) for name in constructs_lib.__all__}
+    construct_types = {name: cls for name, cls in exported.items() if isinstance(cls, type) and issubclass(cls, Construct)}
+    found: dict[str, object] = {}
+    for app in apps:
+        for node in app.node.find_all():
+            if type(node) in construct_types.values():
+                found.setdefault(type(node).__name__, node)
+    assert set(found) == set(construct_types), f"not used by any stack, so not checked: {set(construct_types) - set(found)}"
+    for name, node in found.items():
+        resource = getattr(node, "resource", None)
+        assert isinstance(resource, TerraformElement), f"{name}.resource is {resource!r}"
+        assert resource.node.id == "Resource" and resource.node.scope is node, name
