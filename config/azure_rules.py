@@ -116,10 +116,11 @@ AKS_MAX_PODS = (50, 250)
 # here with its figures from the size's page.
 _D_V5_VCPUS = (2, 4, 8, 16, 32, 48, 64, 96)
 _E_V5_VCPUS = (2, 4, 8, 16, 20, 32, 48, 64, 96)
-_V5_VARIANTS = ("", "s", "ds", "as", "ads")
+_V5_VARIANTS = ("", "s", "d", "ds", "as", "ads")
 VM_SIZES: dict[str, tuple[int, int]] = {  # size -> (vCPU, GiB)
     **{f"Standard_D{n}{v}_v5": (n, 4 * n) for n in _D_V5_VCPUS for v in _V5_VARIANTS},
-    **{f"Standard_E{n}{v}_v5": (n, 8 * n) for n in _E_V5_VCPUS for v in _V5_VARIANTS},
+    # E96 v5 sizes have 672 GiB, not 8 x 96 ([MS] ev5-esv5-series, edv5-edsv5-series).
+    **{f"Standard_E{n}{v}_v5": (n, 672 if n == 96 else 8 * n) for n in _E_V5_VCPUS for v in _V5_VARIANTS},
 }
 
 
@@ -130,13 +131,14 @@ def aks_kube_reserved_cpu_millicores(vcpus: int) -> int:
     return table[vcpus] if vcpus in table else 140 + 10 * (vcpus - 4)
 
 
-def aks_reserved_memory_gib(memory_gib: float, max_pods: int) -> float:
-    """Memory a node keeps from pods, [MS] aks/node-resource-reservations. Kubernetes >= 1.29:
-    kube-reserved min(20 MiB x max_pods + 50 MiB, 25% of memory) plus a 100 MiB eviction
-    threshold; before 1.29: 25% of the first 4 GiB, 20% of the next 4, 10% of the next 8, 6% of
-    the next 112, 2% above 128, plus a 750 MiB eviction threshold. The larger of the two is
-    used, so the answer holds for every supported version."""
-    new = min((20 * max_pods + 50) / 1024, 0.25 * memory_gib) + 100 / 1024
+def aks_reserved_memory_gib(memory_gib: float, max_pods: int, kubernetes_version: str | None = None) -> float:
+    """Memory a node keeps from pods, [MS] aks/node-resource-reservations. Kubernetes >= 1.29
+    (and an unset version: AKS creates a supported one, all >= 1.29 outside LTS): kube-reserved
+    min(20 MiB x max_pods + 50 MiB, 25% of memory) plus a 100 MiB eviction threshold; before 1.29:
+    25% of the first 4 GiB, 20% of the next 4, 10% of the next 8, 6% of the next 112, 2% above
+    128, plus a 750 MiB eviction threshold."""
+    if kubernetes_version is None or tuple(int(p) for p in kubernetes_version.split(".")[:2]) >= (1, 29):
+        return min((20 * max_pods + 50) / 1024, 0.25 * memory_gib) + 100 / 1024
     old, left = 750 / 1024, memory_gib
     for size, share in ((4, 0.25), (4, 0.20), (8, 0.10), (112, 0.06), (float("inf"), 0.02)):
         part = min(left, size)
@@ -144,7 +146,7 @@ def aks_reserved_memory_gib(memory_gib: float, max_pods: int) -> float:
         left -= part
         if left <= 0:
             break
-    return max(new, old)
+    return old
 
 
 # Our estimate, not an Azure figure: what the AKS add-on pods this project turns on request on

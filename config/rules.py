@@ -153,8 +153,14 @@ _ANY_SOURCE = frozenset({"internet", "*", "any", "0.0.0.0"})
 
 
 def open_to_internet(prefix: str) -> bool:
-    """True for an NSG source prefix that admits the whole Internet (``Internet``, ``*``, ``0.0.0.0/0``, ...)."""
-    return prefix.lower() in _ANY_SOURCE or prefix.endswith("/0")
+    """True for an NSG source prefix that admits (a large share of) the Internet: ``Internet``, ``*``,
+    ``AzureCloud`` (every Azure tenant's addresses), or a CIDR of /8 or wider (``0.0.0.0/0``, ``0.0.0.0/1``)."""
+    if prefix.lower() in _ANY_SOURCE or prefix.lower().startswith("azurecloud"):
+        return True
+    try:
+        return ipaddress.IPv4Network(prefix).prefixlen <= 8
+    except ValueError:
+        return False
 
 
 @rule("NET-006", "Plain HTTP (port 80) open to the Internet",
@@ -164,7 +170,7 @@ def _http_not_public(cfg):
     sources = cfg.network.ingress_allowed_sources
     if not cfg.app.tls.enabled and any(open_to_internet(s) for s in sources):
         yield Problem("network.ingress_allowed_sources", sources,
-                      "no Internet, '*' or /0 source while app.tls.enabled is false (port 80 would be open to "
+                      "no Internet, '*', AzureCloud or /8-or-wider source while app.tls.enabled is false (port 80 would be open to "
                       "the Internet): enable TLS (app.tls.enabled: true with key_vault_certificate_uri) or "
                       "restrict the sources to your organisation's ranges")
 
@@ -386,12 +392,12 @@ def _app_fits_nodes(cfg):
     if cpu is None or memory is None:
         return
     vcpus, gib = az.VM_SIZES[c.vm_size]
-    nodes = c.autoscaling.max_count if c.autoscaling.enabled else c.node_count
+    nodes = c.autoscaling.min_count if c.autoscaling.enabled else c.node_count  # fewest nodes: most pods each
     surge = 0 if app.replicas == 1 else app.replicas  # the chart's maxSurge 100%; one replica: replaced
     # Old and new ReplicaSets are each spread one pod per node (matchLabelKeys pod-template-hash).
     per_node = -(-app.replicas // nodes) + -(-surge // nodes)
     free_cpu = vcpus - az.aks_kube_reserved_cpu_millicores(vcpus) / 1000 - az.AKS_ADDON_ALLOWANCE_CPU
-    free_gib = gib - az.aks_reserved_memory_gib(gib, c.max_pods) - az.AKS_ADDON_ALLOWANCE_GIB
+    free_gib = gib - az.aks_reserved_memory_gib(gib, c.max_pods, c.kubernetes_version) - az.AKS_ADDON_ALLOWANCE_GIB
     why = (f"{per_node} pod(s) per {c.vm_size} node during an upgrade (app.replicas {app.replicas}"
            f"{' + the chart surge of ' + str(surge) if surge else ', replaced without surge'}, on {nodes} node(s))")
     if per_node * cpu > free_cpu:

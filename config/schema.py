@@ -69,6 +69,16 @@ def _source_prefix(value: str) -> str:
 
 
 SourcePrefix = Annotated[str, AfterValidator(_source_prefix)]
+
+
+def _tag_alone(values: list[str]) -> list[str]:
+    # ARM refuses a service tag or '*' inside source_address_prefixes (a list): it must be the
+    # rule's only source (SecurityRuleParameterContainsUnsupportedValue; hashicorp/terraform-provider-azurerm#5617).
+    tags = [v for v in values if "/" not in v and not v[:1].isdigit()]
+    if tags and len(values) > 1:
+        raise ValueError(f"a service tag or '*' ({', '.join(tags)}) alone, or only CIDRs: "
+                         "Azure refuses a tag mixed with other sources in one NSG rule")
+    return values
 IPv4 = Annotated[str, AfterValidator(_ipv4)]
 Zone = Literal["1", "2", "3"]
 Uuid = Annotated[str, _pattern(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", "a GUID (Entra ID object id)")]
@@ -119,7 +129,8 @@ class NetworkConfig(Strict):
     #: Source address prefixes (CIDRs or service tags) allowed to reach the ingress: TCP 443, and
     #: TCP 80 too while app.tls.enabled is false. The default ["Internet"] needs TLS on (rule NET-006
     #: refuses plain HTTP open to the Internet); with TLS off, list your organisation's ranges.
-    ingress_allowed_sources: list[SourcePrefix] = Field(default_factory=lambda: ["Internet"], min_length=1)
+    ingress_allowed_sources: Annotated[list[SourcePrefix], AfterValidator(_tag_alone)] = Field(
+        default_factory=lambda: ["Internet"], min_length=1)
     #: CIDRs of self-hosted runners, VPN clients or jump hosts inside (or peered to) the VNet,
     #: allowed TCP 443 to the private-endpoints subnet so they can write the Key Vault secret on
     #: `deploy data` (docs/data.md). Empty (default): only the AKS node subnet reaches it.

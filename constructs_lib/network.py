@@ -56,9 +56,9 @@ class SubnetSpec:
         NSG is then enforced on them (``private_endpoint_network_policies = "Enabled"``) - False.
 
     Default outbound access (Azure's implicit public egress IP) is turned off on every subnet
-    (``default_outbound_access_enabled = false``) except delegated ones, where the argument is
-    left unset: a delegated subnet belongs to the managed service, whose outbound needs are
-    Azure's to decide.
+    (``default_outbound_access_enabled = false``) except delegated ones, where it is set to
+    ``true`` explicitly (the provider's default, written out so the plan says so): a delegated
+    subnet belongs to the managed service, whose outbound needs are Azure's to decide.
     """
 
     name: str
@@ -147,9 +147,10 @@ class SpokeNetwork(Construct):
             address_prefixes=[spec.address_prefix],
             delegation=delegation,
             private_endpoint_network_policies="Enabled" if spec.private_endpoints else None,
-            # Unset (Azure's default) on a delegated subnet: the managed service (e.g. PostgreSQL
-            # Flexible Server) owns that subnet and its outbound needs are Azure's to decide, not ours.
-            default_outbound_access_enabled=None if spec.delegation else False,
+            # True (the provider's schema default, written out) on a delegated subnet: the managed
+            # service (e.g. PostgreSQL Flexible Server) owns that subnet and its outbound needs are
+            # Azure's to decide, not ours. Everywhere else: no implicit public egress.
+            default_outbound_access_enabled=bool(spec.delegation),
         )
         nsg = NetworkSecurityGroup(
             self,

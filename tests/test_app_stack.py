@@ -119,7 +119,7 @@ def test_pods_fit_the_worker_nodes_during_an_upgrade(any_synth, values):
     per_node = -(-replicas // nodes) + -(-surge // nodes)
     requests = values["resources"]["requests"]
     free_cpu = vcpus - az.aks_kube_reserved_cpu_millicores(vcpus) / 1000 - az.AKS_ADDON_ALLOWANCE_CPU
-    free_gib = gib - az.aks_reserved_memory_gib(gib, pool["max_pods"]) - az.AKS_ADDON_ALLOWANCE_GIB
+    free_gib = gib - az.aks_reserved_memory_gib(gib, pool["max_pods"], pool.get("orchestrator_version")) - az.AKS_ADDON_ALLOWANCE_GIB
     assert per_node * _cpu_cores(requests["cpu"]) <= free_cpu, (per_node, requests, free_cpu)
     assert per_node * _memory_gib(requests["memory"]) <= free_gib, (per_node, requests, free_gib)
 

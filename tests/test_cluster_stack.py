@@ -321,7 +321,7 @@ BAD_CLUSTER_CONFIGS = [
     ("unknown-vm-size", {"cluster__vm_size": "Standard_F8s_v2"},
      "cluster.vm_size: got 'Standard_F8s_v2'; a size listed in config/azure_rules.py VM_SIZES"),
     ("pods-and-surge-exceed-node-memory", {"app__resources": {"memory_request": "14Gi", "memory_limit": "16Gi"}},
-     "app.resources.memory_request: got '14Gi'; at most 12.9Gi: 2 pod(s) per Standard_D8_v5 node during an upgrade"),
+     "app.resources.memory_request: got '14Gi'; at most 13.9Gi: 2 pod(s) per Standard_D8_v5 node during an upgrade"),
     ("unparsable-cpu-request", {"app__resources": {"cpu_request": "two"}},
      "app.resources.cpu_request: got 'two'; a Kubernetes CPU quantity"),
 ]

@@ -48,8 +48,8 @@ CASES: dict[str, tuple[str, dict[str, Any], str]] = {
                 "network.aks_nodes_subnet: got '10.40.0.0/28'; at least 16 usable addresses for 3 nodes with surge"),
     "NET-005": ("reference", {"cluster.dns_service_ip": "172.17.0.10"},
                 "cluster.dns_service_ip: got '172.17.0.10'; an address inside cluster.service_cidr 172.16.0.0/16"),
-    "NET-006": ("reference", {"network.ingress_allowed_sources": ["203.0.113.0/24", "Internet"]},
-                "network.ingress_allowed_sources: got ['203.0.113.0/24', 'Internet']; no Internet, '*' or /0 source "
+    "NET-006": ("reference", {"network.ingress_allowed_sources": ["Internet"]},
+                "network.ingress_allowed_sources: got ['Internet']; no Internet, '*', AzureCloud or /8-or-wider source "
                 "while app.tls.enabled is false (port 80 would be open to the Internet): enable TLS"),
     "PG-001": ("reference", {"postgres.storage_gib": 100}, "postgres.storage_gib: got 100; one of 32, 64, 128"),
     "PG-002": ("reference", {"postgres.backup_retention_days": 40}, "postgres.backup_retention_days: got 40; 7 to 35 days"),

@@ -49,6 +49,7 @@ BAD_INPUTS = [
     ("bad-ingress-source", "network.ingress_allowed_sources", ["10.0.0.0/8", "bogus"], "network.ingress_allowed_sources[1]: got 'bogus'; an IPv4 CIDR (e.g. 203.0.113.0/24) or an Azure service tag"),
     ("unknown-region", "location", "east us 2", "location: got 'east us 2'; an Azure region name such as eastus2 or westeurope (did you mean 'eastus2'?)"),
     ("long-value-is-cut", "environment", "x" * 300, "environment: got 'xxxxxxxxxx"),
+    ("tag-mixed-with-cidrs", "network.ingress_allowed_sources", ["AzureFrontDoor.Backend", "203.0.113.0/24"], "network.ingress_allowed_sources: got ['AzureFrontDoor.Backend', '203.0.113.0/24']; a service tag or '*' (AzureFrontDoor.Backend) alone"),
     ("bad-tag-name", "tags", {"cost/center": "x"}, "tag name 'cost/center'"),
     ("subnet-outside-space", "network.aks_nodes_subnet", "10.99.0.0/22", "network.aks_nodes_subnet: got '10.99.0.0/22'; a subnet inside network.address_space 10.40.0.0/16"),
     ("subnets-overlap", "network.private_endpoints_subnet", "10.40.8.0/28", "network.private_endpoints_subnet: got '10.40.8.0/28'; a range that does not overlap network.postgres_subnet"),

@@ -126,7 +126,7 @@ def test_shipped_configs_let_only_the_aks_nodes_reach_the_private_endpoints(any_
 def test_default_outbound_access_is_off_except_on_the_delegated_postgres_subnet(any_synth):
     subnets = _by_name(any_synth.resources("network", "azurerm_subnet"))
     # The managed service owns its delegated subnet: its outbound needs are Azure's to decide.
-    assert "default_outbound_access_enabled" not in subnets["postgres"]
+    assert subnets["postgres"]["default_outbound_access_enabled"] is True  # explicit: the managed service decides
     assert subnets["aks-nodes"]["default_outbound_access_enabled"] is False
     assert subnets["private-endpoints"]["default_outbound_access_enabled"] is False
 
@@ -174,14 +174,14 @@ def test_management_sources_reach_the_private_endpoints_on_https_before_the_deny
 
 def test_http_open_to_the_internet_without_tls_is_refused():
     data = yaml.safe_load(CONFIGS["reference"].read_text())
-    for source in ("Internet", "*", "0.0.0.0/0"):
-        data["network"]["ingress_allowed_sources"] = ["203.0.113.0/24", source]
+    for sources in (["Internet"], ["*"], ["AzureCloud"], ["203.0.113.0/24", "0.0.0.0/0"], ["0.0.0.0/1", "128.0.0.0/1"]):
+        data["network"]["ingress_allowed_sources"] = sources
         with pytest.raises(ConfigError) as err:
             parse_config(data, "bad.yaml")
         assert any(line.startswith("network.ingress_allowed_sources: got") and "enable TLS" in line
                    and "restrict the sources" in line for line in err.value.problems), err.value.problems
     data["app"]["tls"] = {"enabled": True, "key_vault_certificate_uri": "https://kv-certs.vault.azure.net/certificates/ppm"}
-    assert parse_config(data, "ok.yaml").network.ingress_allowed_sources[-1] == "0.0.0.0/0"  # fine with TLS on
+    assert parse_config(data, "ok.yaml").network.ingress_allowed_sources[-1] == "128.0.0.0/1"  # fine with TLS on
 
 
 def test_management_sources_must_be_cidrs():
