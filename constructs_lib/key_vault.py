@@ -28,9 +28,6 @@ SOFT_DELETE_DAYS = (7, 90)
 RBAC_PROPAGATION_SECONDS = (0, 1800)
 
 
-#: Ranges the vault firewall never sees as a source: RFC 1918 private, CGNAT, loopback, link-local,
-#: "this network". [MS] key-vault/general/network-security: IP rules take public IPv4 addresses only;
-#: private clients come in through the private endpoint.
 @dataclass(frozen=True, kw_only=True)
 class KeyVaultProps:
     """Props of :class:`PrivateKeyVault`.
