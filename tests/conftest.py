@@ -8,6 +8,7 @@ error annotations raised).
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import subprocess
@@ -88,6 +89,16 @@ def small(synths) -> Synth:
 def any_synth(request, synths) -> Synth:
     """Parametrized over both shipped configs."""
     return synths[request.param]
+
+
+def tree_digest(root: Path) -> str:
+    """One hash of every path and file content under ``root`` (to prove nothing was written or lost)."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        digest.update(str(path.relative_to(root)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def run_main(env_extra: dict[str, str], cwd: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess[str]:

@@ -4,14 +4,13 @@ a previous cdktf.out stays exactly as it was."""
 from __future__ import annotations
 
 import copy
-import hashlib
 from pathlib import Path
 
 import pytest
 import yaml
 
 from config import ConfigError, load_config, parse_config
-from tests.conftest import CONFIGS, run_main
+from tests.conftest import CONFIGS, run_main, tree_digest
 
 REFERENCE = yaml.safe_load(CONFIGS["reference"].read_text())
 
@@ -88,15 +87,6 @@ def test_every_problem_is_reported_at_once():
     assert len(err.value.problems) == 2
 
 
-def _tree_digest(root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        digest.update(str(path.relative_to(root)).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 SUBPROCESS_CASES = BAD_INPUTS  # every kind of bad input, end to end through `python main.py`
 
 
@@ -109,7 +99,7 @@ def test_main_refuses_bad_config_and_leaves_output_untouched(case, tmp_path):
     (outdir / "stacks" / "network").mkdir(parents=True)
     (outdir / "manifest.json").write_text('{"previous": true}')
     (outdir / "stacks" / "network" / "cdk.tf.json").write_text('{"kept": 1}')
-    before = _tree_digest(tmp_path)
+    before = tree_digest(tmp_path)
 
     result = run_main({"PPM_CONFIG": str(bad), "CDKTF_OUTDIR": str(outdir)})
 
@@ -117,7 +107,7 @@ def test_main_refuses_bad_config_and_leaves_output_untouched(case, tmp_path):
     assert expected in result.stderr
     assert str(bad) in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
-    assert _tree_digest(tmp_path) == before  # nothing written, nothing lost, no staging dir left
+    assert tree_digest(tmp_path) == before  # nothing written, nothing lost, no staging dir left
 
 
 def test_unreadable_and_malformed_files_are_reported(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from config import ConfigError, load_config, parse_config
-from tests.conftest import CONFIGS, STACKS, run_main
+from tests.conftest import CONFIGS, STACKS, run_main, tree_digest
 
 REFERENCE = yaml.safe_load(CONFIGS["reference"].read_text())
 NETWORK_REF = "${data.terraform_remote_state.cross-stack-reference-input-network.outputs."
@@ -433,22 +433,13 @@ def test_public_deployer_ranges_are_accepted():
     assert cfg.key_vault.deployer_ip_ranges == ["203.0.113.7", "198.51.100.0/24"]
 
 
-def _tree_digest(root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        digest.update(str(path.relative_to(root)).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
 def test_main_refuses_bad_data_config_and_writes_nothing(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(_bad({"postgres.sku": "B_Standard_B2s", "files.quota_gib": 50})))
     outdir = tmp_path / "cdktf.out"
     (outdir / "stacks" / "data").mkdir(parents=True)
     (outdir / "stacks" / "data" / "cdk.tf.json").write_text('{"kept": 1}')
-    before = _tree_digest(tmp_path)
+    before = tree_digest(tmp_path)
 
     result = run_main({"PPM_CONFIG": str(bad), "CDKTF_OUTDIR": str(outdir)})
 
@@ -456,4 +447,4 @@ def test_main_refuses_bad_data_config_and_writes_nothing(tmp_path):
     assert "postgres.high_availability: got 'zone_redundant'; 'disabled' with the Burstable sku" in result.stderr
     assert "files.quota_gib: got 50; 100 to 102,400 GiB" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
-    assert _tree_digest(tmp_path) == before
+    assert tree_digest(tmp_path) == before
