@@ -10,8 +10,8 @@ gets its own App and output directory, with a local backend whose state file is 
 outside that directory ($BOOTSTRAP_STATE, default .bootstrap/<environment>.tfstate),
 because every synth replaces the output directory.
 
-Same config validation and atomic synth as main.py. `make bootstrap` runs this, then
-`terraform init` and `terraform apply` in <outdir>/stacks/state.
+Same config validation, atomic synth and exit codes as main.py (cli/entry.py). `make bootstrap`
+runs this, then `terraform init` and `terraform apply` in <outdir>/stacks/state.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import os
 import sys
 from pathlib import Path
 
-from config import ConfigError, load_config
-from stacks.runtime import use_supported_node
+from cli.entry import Target, run
+from config.schema import EnvironmentConfig
 
 ROOT = Path(__file__).resolve().parent
 OUTDIR_ENV = "BOOTSTRAP_OUTDIR"
@@ -35,31 +35,18 @@ def bootstrap_outdir() -> Path:
     return Path(os.environ.get(OUTDIR_ENV) or DEFAULT_OUTDIR)
 
 
-def main() -> int:
-    try:
-        cfg = load_config()
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-
-    use_supported_node()
-    from constructs_lib import lazy_providers
-
-    lazy_providers.enable()  # before the first provider import, as in main.py
-
-    from stacks.state import build_state_app, default_local_state
-    from stacks.synth import SynthError, synthesize
+def state_stack(cfg: EnvironmentConfig) -> Target:
+    from cli.builders import build_state_app, default_local_state
 
     local_state = Path(os.environ[STATE_ENV]) if os.environ.get(STATE_ENV) else default_local_state(cfg, ROOT)
     local_state.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        target = synthesize(cfg, bootstrap_outdir(),
-                            build=functools.partial(build_state_app, local_state=local_state))
-    except SynthError as err:
-        print(f"error: synth failed:\n{err}", file=sys.stderr)
-        return 1
-    print(f"synthesized {cfg.environment} (state) to {target}; its own state file: {local_state.resolve()}")
-    return 0
+    return Target(build=functools.partial(build_state_app, local_state=local_state), outdir=bootstrap_outdir(),
+                  done=lambda out: f"synthesized {cfg.environment} (state) to {out}; "
+                                   f"its own state file: {local_state.resolve()}")
+
+
+def main() -> int:
+    return run(state_stack)
 
 
 if __name__ == "__main__":

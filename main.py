@@ -5,38 +5,27 @@
 
 The config is validated before cdktf or any provider package loads, so a bad
 config is refused in well under a second, with one line per problem, exit 2,
-and nothing written.
+and nothing written. Exit codes: cli/entry.py.
 """
 
 from __future__ import annotations
 
 import sys
 
-from config import ConfigError, load_config
-from stacks.runtime import outdir, use_supported_node
+from cli.entry import Target, run
+from cli.process import outdir
+from config.schema import EnvironmentConfig
+
+
+def four_stacks(cfg: EnvironmentConfig) -> Target:
+    from cli.builders import build_app
+
+    return Target(build=build_app, outdir=outdir(),
+                  done=lambda out: f"synthesized {cfg.environment} (network, data, cluster, app) to {out}")
 
 
 def main() -> int:
-    try:
-        cfg = load_config()
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-
-    use_supported_node()
-    from constructs_lib import lazy_providers
-
-    lazy_providers.enable()  # before the first provider import; PPM_EAGER_IMPORTS=1 turns it off
-
-    from stacks.synth import SynthError, synthesize
-
-    try:
-        target = synthesize(cfg, outdir())
-    except SynthError as err:
-        print(f"error: synth failed:\n{err}", file=sys.stderr)
-        return 1
-    print(f"synthesized {cfg.environment} (network, data, cluster, app) to {target}")
-    return 0
+    return run(four_stacks)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from stacks.runtime import LOCAL_NODE  # noqa: E402  (no cdktf import: cheap)
+from cli.process import LOCAL_NODE  # noqa: E402  (no cdktf import: cheap)
 
 TS_DIR = ROOT / "bench" / "ts-baseline"
 TS_BUILD = TS_DIR / "build"

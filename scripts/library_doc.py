@@ -281,7 +281,7 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     _setup_path()
-    from stacks.runtime import use_supported_node  # the project's Node for jsii (no EOL warning box)
+    from cli.process import use_supported_node  # the project's Node for jsii (no EOL warning box)
 
     use_supported_node()
     from constructs_lib import lazy_providers

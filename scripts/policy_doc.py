@@ -113,7 +113,7 @@ def readme_with_skip_table(readme: str) -> str:
 
 def render() -> str:
     sys.path.insert(0, str(ROOT))
-    from stacks.runtime import use_supported_node
+    from cli.process import use_supported_node
 
     use_supported_node()
     from config.rules import RULES

@@ -3,15 +3,12 @@
 It cannot keep its own state in the account it creates (that account does not exist
 yet), so it has a local backend whose file lives *outside* the synth output directory
 (synth replaces that directory wholesale). It is synthesized by ``bootstrap.py``, in its
-own cdktf App, so the main app stays exactly network, data, cluster and app.
+own cdktf App (``cli.builders.build_state_app``), so the main app stays exactly network, data, cluster and app.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-from cdktf import App, Aspects, LocalBackend, TerraformOutput, TerraformStack
+from cdktf import Aspects, LocalBackend, TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
 from cdktf_cdktf_provider_azurerm.provider import (
     AzurermProvider,
@@ -76,22 +73,3 @@ class StateStack(TerraformStack):
         TerraformOutput(self, "container_name", value=self.backend.container.name)
         Aspects.of(self).add(RequiredTags(cfg.tags))
         Aspects.of(self).add(PolicyChecks(required_tags=cfg.tags.keys()))  # last, as in stacks/base.py
-
-
-def default_local_state(cfg: EnvironmentConfig, root: Path) -> Path:
-    """Where the state stack's own state file lives by default: ``<root>/.bootstrap/<environment>.tfstate``."""
-    return root / ".bootstrap" / f"{cfg.environment}.tfstate"
-
-
-def build_state_app(cfg: EnvironmentConfig, outdir: str, local_state: Path) -> App:
-    """The bootstrap App with only the state stack.
-
-    ``local_state`` is absolute; the backend gets it relative to the stack directory
-    (``<outdir>/stacks/state``) so the synthesized JSON holds no machine-specific path
-    when the state sits inside the repository. ``outdir`` is synthesize()'s staging directory,
-    a sibling of the final target, so the relative path still holds after the rename.
-    """
-    app = App(outdir=outdir)
-    stack_dir = Path(outdir).resolve() / "stacks" / STACK_ID
-    StateStack(app, cfg, os.path.relpath(local_state.resolve(), stack_dir))
-    return app

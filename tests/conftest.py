@@ -1,7 +1,7 @@
 """Session fixtures: each shipped config is synthesized once per pytest session.
 
 Synthesis runs in-process with lazy provider loading (as main.py does) through
-``stacks.synth.synthesize`` (``app.synth()``: cross-stack references resolved,
+``cli.synth.synthesize`` (``app.synth()``: cross-stack references resolved,
 error annotations raised).
 """
 
@@ -22,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from stacks.runtime import use_supported_node  # noqa: E402
+from cli.process import use_supported_node  # noqa: E402
 
 use_supported_node()
 from constructs_lib import lazy_providers  # noqa: E402
@@ -57,7 +57,7 @@ class Synth:
 
 
 def synth_config(name: str, outdir: Path) -> Synth:
-    from stacks.synth import synthesize
+    from cli.synth import synthesize
 
     cfg = load_config(CONFIGS[name])
     synthesize(cfg, outdir)
@@ -148,8 +148,8 @@ def state_synths(tmp_path_factory) -> dict[str, StateSynth]:
     assert result.returncode == 0, result.stderr
     synths = {"reference": _read("reference", ref_out, ref_state, result.stdout)}
     # small: in-process, same synthesize() with the state builder
-    from stacks.state import build_state_app
-    from stacks.synth import synthesize
+    from cli.builders import build_state_app
+    from cli.synth import synthesize
 
     small_out, small_state = base / "small-out", base / "state" / "small.tfstate"
     synthesize(load_config(CONFIGS["small"]), small_out, build=functools.partial(build_state_app, local_state=small_state))

@@ -1,4 +1,4 @@
-"""The cluster stack: every property issue 4 asks for, on both shipped configs; the config rules
+"""The cluster stack: every property docs/cluster.md promises, on both shipped configs; the config rules
 that guard it; the typed attributes the app stack codes against."""
 
 from __future__ import annotations
@@ -249,7 +249,7 @@ def resolved_attributes(tmp_path_factory) -> dict[str, tuple[object, str]]:
     synthesized) from the reference config: a throwaway output per attribute, resolved in-stack."""
     from cdktf import TerraformOutput
 
-    from stacks.app_builder import build_app
+    from cli.builders import build_app
 
     app = build_app(load_config(CONFIGS["reference"]), str(tmp_path_factory.mktemp("attrs")))
     stack = app.node.find_child("cluster")

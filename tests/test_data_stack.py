@@ -341,7 +341,7 @@ def _resolve(stack, value):
 
 @pytest.fixture(scope="module")
 def data_stack():
-    from stacks.app_builder import build_app
+    from cli.builders import build_app
 
     app = build_app(load_config(CONFIGS["reference"]))
     return next(s for s in app.node.children if s.node.id == "data")
@@ -369,7 +369,7 @@ def test_no_attribute_exposes_a_secret(data_stack):
         assert "random_password" not in _resolve(data_stack, getattr(data_stack, name))
 
 
-# --- config checks that guard this stack (issue 3's list), one line per problem -------------
+# --- config checks that guard this stack (docs/policy.md), one line per problem --------------
 
 def _set(data: dict, path: str, value) -> dict:
     data = copy.deepcopy(data)

@@ -1,4 +1,4 @@
-"""Lazy provider loading (constructs_lib/lazy_providers.py, issue 6).
+"""Lazy provider loading (constructs_lib/lazy_providers.py).
 
 - Lazy and stock eager imports give byte-identical output for both shipped configs.
 - Importing ``constructs_lib`` changes nothing global; lazy loading is opt-in.
@@ -82,7 +82,7 @@ def test_lazy_and_eager_synth_are_byte_identical(config, tmp_path):
 
 LOAD_PROBE = """
     import json, os, sys
-    from stacks.runtime import use_supported_node
+    from cli.process import use_supported_node
     use_supported_node()
     before = dict(os.environ)
     from constructs_lib import lazy_providers

@@ -1,4 +1,4 @@
-"""The construct library as a product (issue 10): the wheel, its public API, its docs, and an
+"""The construct library as a product: the wheel, its public API, its docs, and an
 example app that uses it from outside the repository.
 
 Once per session (fixture ``library``): copy the packaging sources to a temporary directory,
@@ -435,8 +435,8 @@ def test_every_exported_construct_exposes_its_main_resource_as_resource(tmp_path
     from constructs import Construct
 
     from config import load_config
-    from stacks.app_builder import build_app
-    from stacks.state import build_state_app
+    from cli.builders import build_app
+    from cli.builders import build_state_app
 
     from tests.conftest import CONFIGS
 

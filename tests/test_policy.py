@@ -270,11 +270,11 @@ def test_ppm_stack_adds_policy_after_required_tags(tmp_path):
 VIOLATING_MAIN = textwrap.dedent("""
     import sys
     sys.path.insert(0, {root!r})
-    from stacks.runtime import use_supported_node
+    from cli.process import use_supported_node
     use_supported_node()
     from constructs_lib import lazy_providers
     lazy_providers.enable()  # as main.py does, before the first provider import
-    import stacks.app_builder as builder
+    import cli.builders as builder
     real = builder.build_app
 
     def build_app(cfg, outdir=None):
@@ -313,14 +313,14 @@ TINY_SYNTH_WITH_VIOLATION = textwrap.dedent("""
     import sys
     from pathlib import Path
     sys.path.insert(0, {root!r})
-    from stacks.runtime import use_supported_node
+    from cli.process import use_supported_node
     use_supported_node()
     from constructs_lib import lazy_providers
     lazy_providers.enable()
     from cdktf import App, Aspects, TerraformStack
     from config import load_config
     from constructs_lib.policy import PolicyChecks
-    from stacks.synth import SynthError, synthesize
+    from cli.synth import SynthError, synthesize
 
     def build(cfg, outdir):
         from cdktf_cdktf_provider_azurerm.provider import AzurermProvider
@@ -341,7 +341,7 @@ TINY_SYNTH_WITH_VIOLATION = textwrap.dedent("""
 
 
 def test_continue_on_error_annotations_env_cannot_bypass_the_policy(tmp_path):
-    """CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS makes cdktf write anyway; stacks/synth.py still refuses."""
+    """CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS makes cdktf write anyway; cli/synth.py still refuses."""
     import os
 
     target = tmp_path / "cdktf.out"
@@ -378,7 +378,7 @@ def test_no_aspect_in_the_app_runs_after_the_policy_checks(tmp_path):
     """cdktf runs inherited aspects first, then a node's own: any aspect added after PolicyChecks on a stack,
     or on a construct inside it, could change a resource after it was judged."""
     from config import load_config
-    from stacks.app_builder import build_app
+    from cli.builders import build_app
 
     app = build_app(load_config(CONFIGS["reference"]), str(tmp_path))
     late = []

@@ -6,12 +6,15 @@ after ``app.synth()`` succeeded.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import shutil
 import tempfile
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from config.schema import EnvironmentConfig
 
@@ -24,6 +27,12 @@ AppBuilder = Callable[[EnvironmentConfig, str], "App"]
 
 #: cdktf's message when a policy Aspect (or any construct) added an error annotation.
 _ANNOTATION_ERRORS = 'Encountered Annotations with level "ERROR"'
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 class SynthError(Exception):
@@ -45,17 +54,19 @@ def _refuse_error_annotations(outdir: Path) -> None:
 def synthesize(cfg: EnvironmentConfig, target: Path, build: AppBuilder | None = None) -> Path:
     """Build and synthesize the app into ``target`` atomically; return ``target``.
 
-    ``build`` defaults to the four-stack app (:func:`stacks.app_builder.build_app`); it is
+    ``build`` defaults to the four-stack app (:func:`cli.builders.build_app`); it is
     called with a staging directory that is a sibling of ``target`` (same depth).
     """
     from constructs_lib.validation import PropsError
 
     if build is None:
-        from stacks.app_builder import build_app as build
+        from cli.builders import build_app as build
 
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
+    # mkdtemp makes the directory private (0700); the output gets the usual mode for the umask.
+    staging.chmod(0o777 & ~_umask())
     try:
         app = build(cfg, str(staging))
         app.synth()
@@ -72,11 +83,47 @@ def synthesize(cfg: EnvironmentConfig, target: Path, build: AppBuilder | None = 
             lines = str(err).strip().removeprefix("Error: ").splitlines()
             raise SynthError("\n".join(line for line in lines if "CDKTF_CONTINUE_SYNTH" not in line).strip()) from None
         raise
-    previous = None
-    if target.exists():
-        previous = Path(tempfile.mkdtemp(prefix=f".{target.name}.previous-", dir=target.parent))
-        os.rename(target, previous / "out")
-    os.rename(staging, target)
+    except BaseException:  # Ctrl-C (KeyboardInterrupt is not an Exception): leave nothing behind
+        _stop_jsii_runtime()  # else its Node process goes on writing into the staging directory
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    with _interrupts_deferred():  # a Ctrl-C between the two renames would lose the output
+        previous = None
+        if target.exists():
+            previous = Path(tempfile.mkdtemp(prefix=f".{target.name}.previous-", dir=target.parent))
+            os.rename(target, previous / "out")
+        os.rename(staging, target)
     if previous is not None:
         shutil.rmtree(previous, ignore_errors=True)
     return target
+
+
+def _stop_jsii_runtime() -> None:
+    """Let jsii's Node process finish the call it is in and exit (at most 5 s, then it is terminated).
+
+    Uses the runtime's own shutdown (what it registers with atexit); if that internal is not
+    there in another jsii version, the staging directory may be re-created by the still-running
+    synth, so ``make clean`` removes any left.
+    """
+    try:
+        from jsii._runtime import kernel
+
+        kernel.provider._process.stop()  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - best effort on the way out
+        pass
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold SIGINT until the block is done, then raise KeyboardInterrupt if one came."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
