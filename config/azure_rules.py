@@ -1,23 +1,34 @@
-"""Azure facts the config validation relies on, each with its source.
+"""App-level Azure tables the config rules need, each with its source (tags: docs/sources.md).
 
-One place for every table of allowed values, so a reviewer can check a rule
-against its source. Sources are abbreviated as in ../shared/reference/FACTS.md:
-[P] terraform-provider-azurerm docs, [MS] Microsoft Learn / azure-docs.
+Facts that the constructs share with the config (PostgreSQL versions, storage sizes, backup
+days, reserved logins, share quota, name patterns, max pods, ...) live once, in
+:mod:`constructs_lib.facts`, and are re-exported here for the rules; what stays defined here is
+only what the app alone needs: ``max_connections`` per PostgreSQL sku, regions, VM sizes and
+the AKS node reservations.
 """
 
 from __future__ import annotations
 
-# [P] azurerm_postgresql_flexible_server `storage_mb`; [MS] "Storage options" in
-# concepts-storage (flexible server). Sizes in GiB = storage_mb / 1024.
-POSTGRES_STORAGE_MB: tuple[int, ...] = (
-    32768, 65536, 131072, 262144, 524288, 1048576, 2097152,
-    4193280, 4194304, 8388608, 16777216, 33553408,
+from constructs_lib.facts import (  # noqa: F401 - re-exported for config.schema and config.rules
+    AKS_MAX_PODS,
+    FILE_SHARE_NAME,
+    BLOB_CONTAINER_NAME,
+    KEY_VAULT_CERTIFICATE_URI,
+    KEY_VAULT_SECRET_NAME,
+    DNS_LABEL,
+    DNS_NAME,
+    GUID,
+    POSTGRES_BACKUP_RETENTION_DAYS,
+    POSTGRES_RESERVED_LOGINS,
+    POSTGRES_SKU,
+    POSTGRES_STORAGE_GIB,
+    POSTGRES_STORAGE_MB,
+    POSTGRES_SUBNET_MAX_PREFIX,
+    POSTGRES_VERSIONS_FOR_NEW_SERVERS as POSTGRES_VERSIONS,
+    PREMIUM_SHARE_QUOTA_GIB,
+    RESOURCE_GROUP_NAME,
+    STORAGE_ACCOUNT_NAME,
 )
-POSTGRES_STORAGE_GIB: tuple[int, ...] = tuple(mb // 1024 for mb in POSTGRES_STORAGE_MB)
-
-# [P] `version` accepted by azurerm 4.x; 13-17 are the majors Azure still offers for new servers
-# ([MS] concepts-supported-versions).
-POSTGRES_VERSIONS: tuple[str, ...] = ("13", "14", "15", "16", "17")
 
 # [MS] concepts-limits, "Maximum connections": max_connections by memory size of the sku;
 # 15 of them are reserved for Azure's own use ("superuser_reserved_connections" + replication).
@@ -44,13 +55,6 @@ POSTGRES_MAX_CONNECTIONS: dict[str, int] = {
     "E48s_v3": 5000, "E48ds_v4": 5000, "E48ds_v5": 5000, "E48ads_v5": 5000,
     "E64s_v3": 5000, "E64ds_v4": 5000, "E64ds_v5": 5000, "E64ads_v5": 5000,
 }
-
-# [MS] overview "Backup retention": 7 to 35 days.
-POSTGRES_BACKUP_RETENTION_DAYS = (7, 35)
-
-# [MS] storage-files-planning / understanding-billing: provisioned (v1) premium file
-# shares are 100 GiB to 102,400 GiB.
-PREMIUM_SHARE_QUOTA_GIB = (100, 102_400)
 
 # [MS] reliability/availability-zones-region-support ("Azure regions with availability
 # zone support") and storage-redundancy ("Zone-redundant storage" for premium file
@@ -81,32 +85,11 @@ AZURE_REGIONS: frozenset[str] = REGIONS_WITH_ZONES | frozenset({
 # smallest supported IPv4 subnet is /29.
 AZURE_RESERVED_IPS_PER_SUBNET = 5
 SMALLEST_SUBNET_PREFIX = 29
-# [MS] flexible-server concepts-networking-private: the delegated subnet must be at
-# least /28 (HA and maintenance use extra addresses).
-POSTGRES_SUBNET_MAX_PREFIX = 28
-
-# [MS] storage-account-overview "Storage account name": 3-24 lowercase letters and digits.
-STORAGE_ACCOUNT_NAME = r"^[a-z0-9]{3,24}$"
-# [MS] resource-name-rules Microsoft.Resources/resourcegroups: 1-90, alphanumerics,
-# underscores, parentheses, hyphens, periods (not ending in a period).
-RESOURCE_GROUP_NAME = r"^[-\w._()]{0,89}[-\w_()]$"
-# [MS] resource-name-rules Microsoft.Storage/storageAccounts/blobServices/containers:
-# 3-63 lowercase letters, digits and hyphens; starts with a letter or digit; no "--".
-BLOB_CONTAINER_NAME = r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"
-# [MS] resource-name-rules Microsoft.Storage/storageAccounts/fileServices/shares.
-FILE_SHARE_NAME = r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"
-# [MS] resource-name-rules Microsoft.KeyVault/vaults/secrets: 1-127 alphanumerics and hyphens.
-KEY_VAULT_SECRET_NAME = r"^[0-9A-Za-z-]{1,127}$"
+#: checkov CKV_AZURE_168 wants at least 50 pods per node; the config holds max_pods to that
+#: (the construct accepts Azure's whole range, constructs_lib.facts.AKS_MAX_PODS).
+CONFIG_MIN_MAX_PODS = 50
 # [MS] resource-name-rules: tag names may not contain < > % & \ ? /; name <= 512, value <= 256.
 TAG_NAME_FORBIDDEN = set('<>%&\\?/')
-# [MS] flexible-server quickstart: administrator login may not be one of these reserved names,
-# may not start with pg_, 1-63 characters.
-POSTGRES_RESERVED_LOGINS = frozenset({
-    "azure_superuser", "azure_pg_admin", "admin", "administrator", "root", "guest", "public",
-})
-# [MS] aks/concepts-network-azure-cni-overlay: AKS max pods per node is 250; checkov
-# CKV_AZURE_168 wants at least 50.
-AKS_MAX_PODS = (50, 250)
 
 # --- AKS node sizes and what a node keeps for itself (rule APP-003) ------------------------
 # [MS] virtual-machines/sizes/general-purpose/{dv5,ddv5,dasv5,dadsv5}-series and

@@ -3,32 +3,41 @@
 Single-field checks (types, ranges, name patterns) are on the models in
 :mod:`config.schema`. Each rule here relates several fields, has a stable id, a
 one-line cause and a source ([MS] Microsoft Learn, [P] azurerm provider docs,
-[K8S] Kubernetes docs, as in ../shared/reference/FACTS.md). The README's rule
-table is generated from :data:`RULES`.
+[K8S] Kubernetes docs; legend in docs/sources.md). docs/policy.md's rule table is
+generated from :data:`RULES`. A problem about a value the user did not write says it is
+the default.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+from pydantic import BaseModel
+
 from config import azure_rules as az
 from config.schema import EnvironmentConfig
+from constructs_lib.quantity import CPU_EXAMPLES, MEMORY_EXAMPLES, gib as quantity_gib, parse_non_negative
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the config: key path, the value given, what is allowed."""
+    """One thing wrong with the config: key path, the value given, what is allowed.
+
+    ``default`` is set (by :func:`check`) when the user did not write the value: the message says so.
+    """
 
     path: str
     value: Any
     allowed: str
+    default: bool = False
 
     def __str__(self) -> str:
         text = repr(self.value)
-        return f"{self.path}: got {text if len(text) <= 80 else text[:76] + ' ...'}; {self.allowed}"
+        text = text if len(text) <= 80 else text[:76] + ' ...'
+        return f"{self.path}: got {text}{' (the default)' if self.default else ''}; {self.allowed}"
 
 
 @dataclass(frozen=True)
@@ -355,20 +364,12 @@ def _app_tls_unused(cfg):
                       "true to serve app.tls.key_vault_certificate_uri, or remove the URI (it would be ignored)")
 
 
-_CPU_QUANTITY = re.compile(r"([0-9]+(?:\.[0-9]+)?)(m?)")
-_MEMORY_QUANTITY = re.compile(r"([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?")
-_MEMORY_GIB = {None: 1 / 2**30, "Ki": 1 / 2**20, "Mi": 1 / 2**10, "Gi": 1, "Ti": 2**10,
-               "k": 1e3 / 2**30, "M": 1e6 / 2**30, "G": 1e9 / 2**30, "T": 1e12 / 2**30}
-
-
 def _cpu_cores(value: str) -> float | None:
-    m = _CPU_QUANTITY.fullmatch(value)
-    return None if not m else float(m.group(1)) / (1000 if m.group(2) else 1)
+    parsed = parse_non_negative(value)
+    return None if parsed is None else float(parsed)
 
 
-def _memory_gib(value: str) -> float | None:
-    m = _MEMORY_QUANTITY.fullmatch(value)
-    return None if not m else float(m.group(1)) * _MEMORY_GIB[m.group(2)]
+_memory_gib = quantity_gib
 
 
 @rule("APP-003", "App pods and their upgrade surge do not fit the worker nodes",
@@ -377,21 +378,26 @@ def _memory_gib(value: str) -> float | None:
       "topology-spread-constraints (one pod per node and ReplicaSet); a pod whose requests fit no node stays Pending")
 def _app_fits_nodes(cfg):
     c, app = cfg.cluster, cfg.app
-    if c.vm_size not in az.VM_SIZES:
-        # A size we cannot resolve is an error, not a silent pass.
-        yield Problem("cluster.vm_size", c.vm_size,
-                      "a size listed in config/azure_rules.py VM_SIZES (D/E v5 families), so app.resources can be "
-                      "checked against it; add the size there with its vCPU and memory to use it")
+    if c.vm_size in az.VM_SIZES:
+        vcpus, gib = az.VM_SIZES[c.vm_size]
+    elif c.vm_capacity is not None:
+        vcpus, gib = c.vm_capacity.vcpus, c.vm_capacity.memory_gib
+    else:
+        # Any size is fine, but one we cannot size is an error, not a silent pass.
+        yield Problem("cluster.vm_capacity", None,
+                      f"the vcpus and memory_gib of {c.vm_size} (from its size page on Microsoft Learn), e.g. "
+                      "vm_capacity: {vcpus: 8, memory_gib: 32}: the size table (D/E v5) does not list it, and "
+                      "app.resources must be checked against the node")
         return
     r = app.resources
     cpu, memory = _cpu_cores(r.cpu_request), _memory_gib(r.memory_request)
     if cpu is None:
-        yield Problem("app.resources.cpu_request", r.cpu_request, "a Kubernetes CPU quantity such as 2 or 500m")
+        yield Problem("app.resources.cpu_request", r.cpu_request, f"a Kubernetes CPU quantity such as {CPU_EXAMPLES}")
     if memory is None:
-        yield Problem("app.resources.memory_request", r.memory_request, "a Kubernetes memory quantity such as 8Gi")
+        yield Problem("app.resources.memory_request", r.memory_request,
+                      f"a Kubernetes memory quantity such as {MEMORY_EXAMPLES}")
     if cpu is None or memory is None:
         return
-    vcpus, gib = az.VM_SIZES[c.vm_size]
     nodes = c.autoscaling.min_count if c.autoscaling.enabled else c.node_count  # fewest nodes: most pods each
     surge = 0 if app.replicas == 1 else app.replicas  # the chart's maxSurge 100%; one replica: replaced
     # Old and new ReplicaSets are each spread one pod per node (matchLabelKeys pod-template-hash).
@@ -414,7 +420,7 @@ def _app_fits_nodes(cfg):
       "[K8S] manage-resources-containers (requests must not exceed limits; quantity format)")
 def _app_requests_within_limits(cfg):
     r = cfg.app.resources
-    for kind, parse, example in (("cpu", _cpu_cores, "2 or 500m"), ("memory", _memory_gib, "8Gi")):
+    for kind, parse, example in (("cpu", _cpu_cores, CPU_EXAMPLES), ("memory", _memory_gib, MEMORY_EXAMPLES)):
         request, limit = getattr(r, f"{kind}_request"), getattr(r, f"{kind}_limit")
         if parse(limit) is None:
             yield Problem(f"app.resources.{kind}_limit", limit, f"a Kubernetes {kind} quantity such as {example}")
@@ -423,6 +429,19 @@ def _app_requests_within_limits(cfg):
                           f"at most app.resources.{kind}_limit ({limit}); a request above its limit is refused")
 
 
+def _is_default(cfg: EnvironmentConfig, path: str) -> bool:
+    """True when the user did not write the key at ``path`` (it, or a section above it, was left out)."""
+    node: Any = cfg
+    for part in path.split("."):
+        if not isinstance(node, BaseModel) or part not in type(node).model_fields:
+            return False  # not a plain key path (e.g. a list item): say nothing
+        if part not in node.model_fields_set:
+            return True
+        node = getattr(node, part)
+    return False
+
+
 def check(cfg: EnvironmentConfig) -> list[Problem]:
     """Run every rule; return all problems (empty when the config is acceptable)."""
-    return [problem for r in RULES for problem in r.check(cfg)]
+    return [dataclasses.replace(problem, default=_is_default(cfg, problem.path))
+            for r in RULES for problem in r.check(cfg)]

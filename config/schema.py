@@ -81,12 +81,9 @@ def _tag_alone(values: list[str]) -> list[str]:
     return values
 IPv4 = Annotated[str, AfterValidator(_ipv4)]
 Zone = Literal["1", "2", "3"]
-Uuid = Annotated[str, _pattern(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", "a GUID (Entra ID object id)")]
+Uuid = Annotated[str, _pattern(az.GUID, "a GUID (Entra ID object id)")]
 ResourceGroupName = Annotated[str, _pattern(az.RESOURCE_GROUP_NAME, "1-90 letters, digits, '-', '_', '.', '(', ')'; not ending in '.'")]
-DnsName = Annotated[str, _pattern(
-    r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}",
-    "a lowercase fully qualified DNS name such as packages.example.com",
-)]
+DnsName = Annotated[str, _pattern(az.DNS_NAME, "a lowercase fully qualified DNS name such as packages.example.com")]
 
 
 def _region(value: str) -> str:
@@ -140,7 +137,7 @@ class NetworkConfig(Strict):
 class PostgresConfig(Strict):
     """Azure Database for PostgreSQL Flexible Server."""
 
-    sku: Annotated[str, _pattern(r"(B|GP|MO)_Standard_[A-Za-z0-9_]+", "<tier>_Standard_<size> with tier B, GP or MO, e.g. GP_Standard_D4ds_v4")]
+    sku: Annotated[str, _pattern(az.POSTGRES_SKU, "<tier>_Standard_<size> with tier B, GP or MO, e.g. GP_Standard_D4ds_v4")]
     version: Literal[az.POSTGRES_VERSIONS]  # type: ignore[valid-type]
     storage_gib: int
     high_availability: Literal["zone_redundant", "same_zone", "disabled"]
@@ -222,13 +219,24 @@ class MaintenanceWindowConfig(Strict):
     utc_offset: Annotated[str, _pattern(r"[+-](0[0-9]|1[0-4]):[0-5][0-9]", "+HH:MM or -HH:MM")] = "+00:00"
 
 
+class VmCapacityConfig(Strict):
+    """vCPUs and memory of a VM size, from the size's page on Microsoft Learn."""
+
+    vcpus: Annotated[int, Field(ge=1, le=1024)]
+    memory_gib: Annotated[float, Field(gt=0, le=65536)]
+
+
 class ClusterConfig(Strict):
     """The AKS cluster."""
 
+    #: Any VM size Azure offers in the region. Rule APP-003 checks the pods fit it using the
+    #: size table (config/azure_rules.py VM_SIZES) or, for a size not listed there, vm_capacity.
     vm_size: Annotated[str, _pattern(r"Standard_[A-Za-z0-9_]+", "an Azure VM size such as Standard_D8_v5")]
+    #: vCPUs and memory of vm_size; only needed (and only used) when vm_size is not in the size table.
+    vm_capacity: VmCapacityConfig | None = None
     node_count: Annotated[int, Field(ge=1, le=1000)]
     kubernetes_version: Annotated[str, _pattern(r"1\.[0-9]{2}(\.[0-9]+)?", "a Kubernetes version such as 1.33")] | None = None
-    max_pods: Annotated[int, Field(ge=az.AKS_MAX_PODS[0], le=az.AKS_MAX_PODS[1])] = 110
+    max_pods: Annotated[int, Field(ge=az.CONFIG_MIN_MAX_PODS, le=az.AKS_MAX_PODS[1])] = 110
     os_disk_size_gb: Annotated[int, Field(ge=30, le=2048)] = 128
     #: Encryption at host needs the EncryptionAtHost feature registered on the subscription.
     host_encryption: bool = True
@@ -265,8 +273,7 @@ class TlsConfig(Strict):
     enabled: bool = False
     #: Key Vault certificate URI the application-routing add-on serves for app.hostname.
     key_vault_certificate_uri: Annotated[str, _pattern(
-        r"https://[0-9A-Za-z-]{3,24}\.vault\.azure\.net/certificates/[0-9A-Za-z-]{1,127}(/[0-9a-f]{32})?",
-        "https://<vault>.vault.azure.net/certificates/<name>[/<version>]")] | None = None
+        az.KEY_VAULT_CERTIFICATE_URI, "https://<vault>.vault.azure.net/certificates/<name>[/<version>]")] | None = None
 
 
 class ResourcesConfig(Strict):
@@ -286,7 +293,7 @@ class AppConfig(Strict):
     chart_version: Annotated[str, _pattern(r"[0-9]+\.[0-9]+\.[0-9]+", "a chart version such as 0.20.4")]
     replicas: Annotated[int, Field(ge=1, le=50)]
     hostname: DnsName
-    namespace: Annotated[str, _pattern(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", "a Kubernetes namespace name (RFC 1123 label)")] = "posit-package-manager"
+    namespace: Annotated[str, _pattern(az.DNS_LABEL, "a Kubernetes namespace name (RFC 1123 label)")] = "posit-package-manager"
     #: Key Vault secret holding the Package Manager license file, put there by an operator.
     license_secret_name: Annotated[str, _pattern(az.KEY_VAULT_SECRET_NAME, "1-127 letters, digits and hyphens")] = "ppm-license"
     #: How the Helm provider's kubelogin gets a token: the operator's Azure CLI login, or workload identity in CI.

@@ -1,66 +1,86 @@
 """Reusable cdktf constructs for Posit Package Manager on Azure.
 
-Importing this package has no side effects and loads no provider bindings:
-constructs are imported on first attribute access (PEP 562). To load provider
-bindings lazily in your own app, call :func:`constructs_lib.lazy_providers.enable`
+Importing this package has no side effects and loads no provider bindings: constructs are
+imported on first attribute access (PEP 562), while type checkers see every name's real type
+through the ``TYPE_CHECKING`` imports below (``tests/test_library.py`` keeps the two lists equal).
+To load provider bindings lazily in your own app, call :func:`constructs_lib.lazy_providers.enable`
 before your first provider import (opt-in).
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from typing import TYPE_CHECKING
+
+from constructs_lib._exports import lazy_exports
+
+__version__ = "0.2.0"
+
+if TYPE_CHECKING:
+    from constructs_lib.aks.cluster import AksCluster
+    from constructs_lib.aks.container_insights import ContainerInsights, ContainerInsightsProps
+    from constructs_lib.aks.helm import AksHelmProvider, AksHelmProviderProps
+    from constructs_lib.aks.props import AksClusterProps, MaintenanceWindow, NodePoolSpec
+    from constructs_lib.diagnostics import Diagnostics, DiagnosticsProps
+    from constructs_lib.key_vault import KeyVaultProps, PrivateKeyVault
+    from constructs_lib.log_analytics import LogAnalyticsProps, LogAnalyticsWorkspace
+    from constructs_lib.naming import Names
+    from constructs_lib.network import InboundRule, SpokeNetwork, SubnetSpec, VirtualNetworkProps
+    from constructs_lib.nfs_share import NfsFileShare, NfsFileShareProps
+    from constructs_lib.package_manager.props import PackageManagerReleaseProps, PodResources
+    from constructs_lib.package_manager.release import PackageManagerRelease
+    from constructs_lib.policy import POLICY_RULES, PolicyChecks
+    from constructs_lib.postgres import PostgresFlexibleServer, PostgresFlexibleServerProps
+    from constructs_lib.private_dns import PrivateDnsZone, PrivateDnsZoneProps
+    from constructs_lib.private_endpoint import PrivateEndpoint, PrivateEndpointProps, PrivateEndpointSpec
+    from constructs_lib.refs import AksClusterRef, KeyVaultRef, ManagedIdentityRef, NfsShareRef, PostgresTargetRef
+    from constructs_lib.state_backend import StateBackend, StateBackendProps
+    from constructs_lib.tagging import RequiredTags
+    from constructs_lib.validation import PropsError
 
 _EXPORTS = {
-    "RequiredTags": "constructs_lib.tagging",
-    "PolicyChecks": "constructs_lib.policy",
-    "POLICY_RULES": "constructs_lib.policy",
-    "SpokeNetwork": "constructs_lib.network",
-    "VirtualNetworkProps": "constructs_lib.network",
-    "SubnetSpec": "constructs_lib.network",
-    "InboundRule": "constructs_lib.network",
-    "PrivateDnsZone": "constructs_lib.private_dns",
-    "PrivateDnsZoneProps": "constructs_lib.private_dns",
-    "LogAnalyticsWorkspace": "constructs_lib.log_analytics",
-    "LogAnalyticsProps": "constructs_lib.log_analytics",
-    "PropsError": "constructs_lib.validation",
-    "StateBackend": "constructs_lib.state_backend",
-    "StateBackendProps": "constructs_lib.state_backend",
-    "PostgresFlexibleServer": "constructs_lib.postgres",
-    "PostgresFlexibleServerProps": "constructs_lib.postgres",
-    "NfsFileShare": "constructs_lib.nfs_share",
-    "NfsFileShareProps": "constructs_lib.nfs_share",
-    "PrivateKeyVault": "constructs_lib.key_vault",
-    "KeyVaultProps": "constructs_lib.key_vault",
-    "PrivateEndpoint": "constructs_lib.private_endpoint",
-    "PrivateEndpointProps": "constructs_lib.private_endpoint",
+    "AksCluster": "constructs_lib.aks.cluster",
+    "AksClusterProps": "constructs_lib.aks.props",
+    "AksClusterRef": "constructs_lib.refs",
+    "AksHelmProvider": "constructs_lib.aks.helm",
+    "AksHelmProviderProps": "constructs_lib.aks.helm",
+    "ContainerInsights": "constructs_lib.aks.container_insights",
+    "ContainerInsightsProps": "constructs_lib.aks.container_insights",
     "Diagnostics": "constructs_lib.diagnostics",
     "DiagnosticsProps": "constructs_lib.diagnostics",
-    "AksCluster": "constructs_lib.aks",
-    "AksClusterProps": "constructs_lib.aks_props",
-    "NodePoolSpec": "constructs_lib.aks_props",
-    "MaintenanceWindow": "constructs_lib.aks_props",
-    "PackageManagerRelease": "constructs_lib.package_manager",
-    "PackageManagerReleaseProps": "constructs_lib.package_manager",
-    "PostgresTarget": "constructs_lib.package_manager",
-    "NfsShare": "constructs_lib.package_manager",
-    "KeyVaultSecrets": "constructs_lib.package_manager",
-    "PodResources": "constructs_lib.package_manager",
-    "AksHelmProvider": "constructs_lib.aks_helm",
-    "AksHelmProviderProps": "constructs_lib.aks_helm",
+    "InboundRule": "constructs_lib.network",
+    "KeyVaultProps": "constructs_lib.key_vault",
+    "KeyVaultRef": "constructs_lib.refs",
+    "LogAnalyticsProps": "constructs_lib.log_analytics",
+    "LogAnalyticsWorkspace": "constructs_lib.log_analytics",
+    "MaintenanceWindow": "constructs_lib.aks.props",
+    "ManagedIdentityRef": "constructs_lib.refs",
+    "Names": "constructs_lib.naming",
+    "NfsFileShare": "constructs_lib.nfs_share",
+    "NfsFileShareProps": "constructs_lib.nfs_share",
+    "NfsShareRef": "constructs_lib.refs",
+    "NodePoolSpec": "constructs_lib.aks.props",
+    "PackageManagerRelease": "constructs_lib.package_manager.release",
+    "PackageManagerReleaseProps": "constructs_lib.package_manager.props",
+    "POLICY_RULES": "constructs_lib.policy",
+    "PodResources": "constructs_lib.package_manager.props",
+    "PolicyChecks": "constructs_lib.policy",
+    "PostgresFlexibleServer": "constructs_lib.postgres",
+    "PostgresFlexibleServerProps": "constructs_lib.postgres",
+    "PostgresTargetRef": "constructs_lib.refs",
+    "PrivateDnsZone": "constructs_lib.private_dns",
+    "PrivateDnsZoneProps": "constructs_lib.private_dns",
+    "PrivateEndpoint": "constructs_lib.private_endpoint",
+    "PrivateEndpointProps": "constructs_lib.private_endpoint",
+    "PrivateEndpointSpec": "constructs_lib.private_endpoint",
+    "PrivateKeyVault": "constructs_lib.key_vault",
+    "PropsError": "constructs_lib.validation",
+    "RequiredTags": "constructs_lib.tagging",
+    "SpokeNetwork": "constructs_lib.network",
+    "StateBackend": "constructs_lib.state_backend",
+    "StateBackendProps": "constructs_lib.state_backend",
+    "SubnetSpec": "constructs_lib.network",
+    "VirtualNetworkProps": "constructs_lib.network",
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'constructs_lib' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -30,6 +30,10 @@ class DiagnosticsProps:
         Empty sends no logs (for resources without resource logs).
     :param metric_categories: metric categories to send - ``("AllMetrics",)``. Storage
         services name theirs ``Transaction`` and ``Capacity``.
+    :param log_categories: single log categories to send in addition to the groups - none
+        (AKS control-plane logs, e.g. ``kube-audit-admin``, are chosen one by one).
+    :param dedicated_tables: write to resource-specific tables
+        (``log_analytics_destination_type = "Dedicated"``) - False (the provider's default).
     """
 
     target_resource_id: str
@@ -37,6 +41,37 @@ class DiagnosticsProps:
     name: str = "to-log-analytics"
     log_category_groups: Sequence[str] = ("allLogs",)
     metric_categories: Sequence[str] = ("AllMetrics",)
+    log_categories: Sequence[str] = ()
+    dedicated_tables: bool = False
+
+
+def diagnostic_setting(scope: Construct, id: str, props: DiagnosticsProps) -> MonitorDiagnosticSetting:
+    """``azurerm_monitor_diagnostic_setting`` as child ``id`` of ``scope``: the one place every
+    construct builds a diagnostic setting (:class:`Diagnostics` wraps it; ``AksCluster`` calls it
+    directly, which keeps that setting's Terraform address)."""
+    _validate(props)
+    logs = [MonitorDiagnosticSettingEnabledLog(category_group=g) for g in props.log_category_groups]
+    logs += [MonitorDiagnosticSettingEnabledLog(category=c) for c in props.log_categories]
+    return MonitorDiagnosticSetting(
+        scope, id,
+        name=props.name,
+        target_resource_id=props.target_resource_id,
+        log_analytics_workspace_id=props.log_analytics_workspace_id,
+        log_analytics_destination_type="Dedicated" if props.dedicated_tables else None,
+        enabled_log=logs or None,
+        enabled_metric=[MonitorDiagnosticSettingEnabledMetric(category=c) for c in props.metric_categories] or None,
+    )
+
+
+def _validate(props: DiagnosticsProps) -> None:
+    problems = Problems("Diagnostics")
+    for group in props.log_category_groups:
+        problems.require(group in CATEGORY_GROUPS, "log_category_groups", group,
+                         "one of " + ", ".join(sorted(CATEGORY_GROUPS)))
+    problems.require(bool(props.log_category_groups) or bool(props.log_categories) or bool(props.metric_categories),
+                     "metric_categories", list(props.metric_categories),
+                     "at least one log category group, log category or metric category")
+    problems.raise_if_any()
 
 
 class Diagnostics(Construct):
@@ -49,19 +84,17 @@ class Diagnostics(Construct):
     """
 
     def __init__(self, scope: Construct, id: str, props: DiagnosticsProps) -> None:
-        problems = Problems("Diagnostics")
-        for group in props.log_category_groups:
-            problems.require(group in CATEGORY_GROUPS, "log_category_groups", group,
-                             "one of " + ", ".join(sorted(CATEGORY_GROUPS)))
-        problems.require(bool(props.log_category_groups) or bool(props.metric_categories), "metric_categories",
-                         list(props.metric_categories), "at least one log category group or metric category")
-        problems.raise_if_any()
+        _validate(props)  # before the construct joins the tree
         super().__init__(scope, id)
-        self.resource = MonitorDiagnosticSetting(
-            self, "Resource",
-            name=props.name,
-            target_resource_id=props.target_resource_id,
-            log_analytics_workspace_id=props.log_analytics_workspace_id,
-            enabled_log=[MonitorDiagnosticSettingEnabledLog(category_group=g) for g in props.log_category_groups] or None,
-            enabled_metric=[MonitorDiagnosticSettingEnabledMetric(category=c) for c in props.metric_categories] or None,
-        )
+        self.resource = diagnostic_setting(self, "Resource", props)
+
+    @classmethod
+    def attach(cls, scope: Construct, *, target_resource_id: str, log_analytics_workspace_id: str | None,
+               metric_categories: Sequence[str] = ("AllMetrics",)) -> "Diagnostics | None":
+        """The setting a construct makes for its own resource: child ``diagnostics`` of ``scope``,
+        sending all logs and ``metric_categories``; None without a workspace."""
+        if not log_analytics_workspace_id:
+            return None
+        return cls(scope, "diagnostics", DiagnosticsProps(
+            target_resource_id=target_resource_id, log_analytics_workspace_id=log_analytics_workspace_id,
+            metric_categories=metric_categories))

@@ -13,19 +13,15 @@ from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
 from cdktf_cdktf_provider_time.sleep import Sleep
 from constructs import Construct
 
-from constructs_lib.diagnostics import Diagnostics, DiagnosticsProps
-from constructs_lib.private_endpoint import PrivateEndpoint, PrivateEndpointProps
+from constructs_lib.diagnostics import Diagnostics
+from constructs_lib.facts import KEY_VAULT_NAME, KEY_VAULT_SECRET_NAME, KEY_VAULT_SOFT_DELETE_DAYS
+from constructs_lib.private_endpoint import PrivateEndpoint, PrivateEndpointSpec
+from constructs_lib.rbac import check_propagation_seconds, grant_role, propagation_wait
+from constructs_lib.refs import KeyVaultRef
 from constructs_lib.validation import Problems, is_public_ipv4, is_token
 
-# [MS] resource-name-rules Microsoft.KeyVault/vaults: 3-24 alphanumerics and hyphens, start with a
-# letter, end with a letter or digit, no consecutive hyphens. Globally unique (DNS name).
-_NAME = re.compile(r"(?!.*--)[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]")
-# [MS] resource-name-rules Microsoft.KeyVault/vaults/secrets: 1-127 alphanumerics and hyphens.
-_SECRET_NAME = re.compile(r"[0-9A-Za-z-]{1,127}")
-# [P] azurerm_key_vault soft_delete_retention_days: 7-90.
-SOFT_DELETE_DAYS = (7, 90)
-#: Bounds of ``KeyVaultProps.rbac_propagation_seconds`` (0 turns the wait off; 30 minutes is plenty).
-RBAC_PROPAGATION_SECONDS = (0, 1800)
+_NAME = re.compile(KEY_VAULT_NAME)
+_SECRET_NAME = re.compile(KEY_VAULT_SECRET_NAME)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,8 +33,8 @@ class KeyVaultProps:
     :param resource_group_name: its resource group.
     :param location: Azure region.
     :param tenant_id: Entra ID tenant that authenticates requests to the vault.
-    :param private_endpoint_subnet_id: subnet for the vault's private endpoint (``vault`` sub-resource).
-    :param private_dns_zone_id: the ``privatelink.vaultcore.azure.net`` zone the endpoint registers in.
+    :param private_endpoint: where the vault's private endpoint (``vault`` sub-resource) goes;
+        its zone is ``privatelink.vaultcore.azure.net``.
     :param sku_name: ``standard`` (default) or ``premium`` (HSM-backed keys).
     :param soft_delete_retention_days: 7-90; default 90. Azure fixes it at creation: changing it later
         fails at apply.
@@ -62,8 +58,7 @@ class KeyVaultProps:
     resource_group_name: str
     location: str
     tenant_id: str
-    private_endpoint_subnet_id: str
-    private_dns_zone_id: str
+    private_endpoint: PrivateEndpointSpec
     sku_name: str = "standard"
     soft_delete_retention_days: int = 90
     allowed_ip_ranges: Sequence[str] = ()
@@ -87,7 +82,7 @@ class PrivateKeyVault(Construct):
 
         vault = PrivateKeyVault(self, "key-vault", KeyVaultProps(
             name="kv-dev-1a2b3c4d", resource_group_name=rg, location="eastus2", tenant_id=tenant,
-            private_endpoint_subnet_id=pe_subnet, private_dns_zone_id=kv_zone))
+            private_endpoint=PrivateEndpointSpec(subnet_id=pe_subnet, private_dns_zone_id=kv_zone)))
         vault.grant("deployer", principal_id=me.object_id, role="Key Vault Secrets Officer")
         vault.add_secret("db-password", name="db-password", value_wo=password.result, value_wo_version=1)
     """
@@ -112,20 +107,12 @@ class PrivateKeyVault(Construct):
             lifecycle=TerraformResourceLifecycle(prevent_destroy=props.prevent_destroy),
             tags=dict(props.tags) or None,
         )
-        self.private_endpoint = PrivateEndpoint(self, "private-endpoint", PrivateEndpointProps(
-            name=f"pe-{props.name}",
-            resource_group_name=props.resource_group_name,
-            location=props.location,
-            subnet_id=props.private_endpoint_subnet_id,
-            target_resource_id=self.resource.id,
-            subresource_name="vault",
-            private_dns_zone_ids=[props.private_dns_zone_id],
-            tags=props.tags,
-        ))
-        self.diagnostics = None
-        if props.log_analytics_workspace_id:
-            self.diagnostics = Diagnostics(self, "diagnostics", DiagnosticsProps(
-                target_resource_id=self.resource.id, log_analytics_workspace_id=props.log_analytics_workspace_id))
+        self.private_endpoint = PrivateEndpoint.attach(
+            self, spec=props.private_endpoint, name=f"pe-{props.name}", target_resource_id=self.resource.id,
+            subresource_name="vault", resource_group_name=props.resource_group_name, location=props.location,
+            tags=props.tags)
+        self.diagnostics = Diagnostics.attach(self, target_resource_id=self.resource.id,
+                                              log_analytics_workspace_id=props.log_analytics_workspace_id)
         self.role_assignments: dict[str, RoleAssignment] = {}
         self.secrets: dict[str, KeyVaultSecret] = {}
         #: The ``time_sleep`` each secret waits on, by secret id (none when the wait is 0).
@@ -142,13 +129,8 @@ class PrivateKeyVault(Construct):
                          "a Key Vault data-plane role such as 'Key Vault Secrets User' or 'Key Vault Secrets Officer'")
         problems.require(id not in self.role_assignments, "id", id, "an id not used by another grant on this vault")
         problems.raise_if_any()
-        assignment = RoleAssignment(
-            self, f"grant-{id}",
-            scope=self.resource.id,
-            role_definition_name=role,
-            principal_id=principal_id,
-            principal_type=principal_type,
-        )
+        assignment = grant_role(self, f"grant-{id}", target_scope=self.resource.id, role=role,
+                                principal_id=principal_id, principal_type=principal_type)
         self.role_assignments[id] = assignment
         return assignment
 
@@ -172,17 +154,15 @@ class PrivateKeyVault(Construct):
         problems.require(id not in self.secrets, "id", id, "an id not used by another secret in this vault")
         problems.raise_if_any()
         depends: list[ITerraformDependable] = [*self.role_assignments.values(), self.private_endpoint.resource]
-        wait_seconds = self.props.rbac_propagation_seconds
-        if wait_seconds:
-            # RBAC propagation (azurerm#23927) and private DNS registration (#18659) both lag behind
-            # the resources Terraform sees as created; nothing in Azure can be polled for either.
-            wait = Sleep(
-                self, f"secret-{id}-wait",
-                create_duration=f"{wait_seconds}s",
-                triggers={**{f"grant-{gid}": a.id for gid, a in self.role_assignments.items()},
-                          "private-endpoint": self.private_endpoint.id},
-                depends_on=depends,
-            )
+        # RBAC propagation (azurerm#23927) and private DNS registration (#18659) both lag behind
+        # the resources Terraform sees as created; nothing in Azure can be polled for either.
+        wait = propagation_wait(
+            self, f"secret-{id}-wait", seconds=self.props.rbac_propagation_seconds,
+            triggers={**{f"grant-{gid}": a.id for gid, a in self.role_assignments.items()},
+                      "private-endpoint": self.private_endpoint.id},
+            depends_on=depends,
+        )
+        if wait is not None:
             self.secret_waits[id] = wait
             depends = [wait]
         secret = KeyVaultSecret(
@@ -209,19 +189,20 @@ class PrivateKeyVault(Construct):
     def vault_uri(self) -> str:
         return self.resource.vault_uri
 
+    def ref(self) -> KeyVaultRef:
+        """A reference for constructs in other stacks (becomes cross-stack outputs where used)."""
+        return KeyVaultRef(id=self.resource.id, name=self.resource.name, tenant_id=self.resource.tenant_id)
+
 
 def _validate(props: KeyVaultProps) -> None:
     problems = Problems("PrivateKeyVault")
     problems.require(is_token(props.name) or bool(_NAME.fullmatch(props.name)), "name", props.name,
                      "3-24 letters, digits and single hyphens, starting with a letter, ending with a letter or digit")
     problems.require(props.sku_name in ("standard", "premium"), "sku_name", props.sku_name, "'standard' or 'premium'")
-    lo, hi = SOFT_DELETE_DAYS
+    lo, hi = KEY_VAULT_SOFT_DELETE_DAYS
     problems.require(lo <= props.soft_delete_retention_days <= hi, "soft_delete_retention_days",
                      props.soft_delete_retention_days, f"{lo} to {hi} days")
-    lo, hi = RBAC_PROPAGATION_SECONDS
-    problems.require(isinstance(props.rbac_propagation_seconds, int) and lo <= props.rbac_propagation_seconds <= hi,
-                     "rbac_propagation_seconds", props.rbac_propagation_seconds,
-                     f"{lo} to {hi} seconds (0: no wait before writing secrets)")
+    check_propagation_seconds(problems, "rbac_propagation_seconds", props.rbac_propagation_seconds)
     for value in props.allowed_ip_ranges:
         problems.require(is_public_ipv4(value), "allowed_ip_ranges", value,
                          "public IPv4 addresses or CIDRs such as 203.0.113.7 or 203.0.113.0/24 "

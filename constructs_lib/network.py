@@ -14,6 +14,7 @@ from cdktf_cdktf_provider_azurerm.subnet_network_security_group_association impo
 from cdktf_cdktf_provider_azurerm.virtual_network import VirtualNetwork
 from constructs import Construct
 
+from constructs_lib.facts import POSTGRES_DELEGATION
 from constructs_lib.validation import Problems, cidr_or_none
 
 
@@ -54,6 +55,8 @@ class SubnetSpec:
         list still gives one, with Azure's default rules).
     :param private_endpoints: True for a subnet that hosts private endpoints: the
         NSG is then enforced on them (``private_endpoint_network_policies = "Enabled"``) - False.
+    :param nsg_name: name of the subnet's NSG - ``nsg-<VNet name without "vnet-">-<name>``
+        (e.g. from :meth:`constructs_lib.naming.Names.nsg`). Changing it replaces the NSG.
 
     Default outbound access (Azure's implicit public egress IP) is turned off on every subnet
     (``default_outbound_access_enabled = false``) except delegated ones, where it is set to
@@ -66,12 +69,13 @@ class SubnetSpec:
     delegation: str | None = None
     inbound_rules: Sequence[InboundRule] = ()
     private_endpoints: bool = False
+    nsg_name: str | None = None
 
 
 #: What each delegation needs to be allowed to do on the subnet ([MS] flexible-server
 #: concepts-networking-private: the delegation action for PostgreSQL).
 _DELEGATION_ACTIONS = {
-    "Microsoft.DBforPostgreSQL/flexibleServers": ["Microsoft.Network/virtualNetworks/subnets/join/action"],
+    POSTGRES_DELEGATION: ["Microsoft.Network/virtualNetworks/subnets/join/action"],
 }
 
 
@@ -155,7 +159,7 @@ class SpokeNetwork(Construct):
         nsg = NetworkSecurityGroup(
             self,
             f"nsg-{spec.name}",
-            name=f"nsg-{props.name.removeprefix('vnet-')}-{spec.name}",
+            name=spec.nsg_name or f"nsg-{props.name.removeprefix('vnet-')}-{spec.name}",
             resource_group_name=props.resource_group_name,
             location=props.location,
             tags=dict(props.tags) or None,

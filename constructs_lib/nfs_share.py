@@ -16,19 +16,14 @@ from cdktf_cdktf_provider_azurerm.storage_account import (
 from cdktf_cdktf_provider_azurerm.storage_share import StorageShare
 from constructs import Construct
 
-from constructs_lib.diagnostics import Diagnostics, DiagnosticsProps
-from constructs_lib.private_endpoint import PrivateEndpoint, PrivateEndpointProps
+from constructs_lib.diagnostics import Diagnostics
+from constructs_lib.facts import FILE_SHARE_NAME, PREMIUM_SHARE_QUOTA_GIB, SHARE_SOFT_DELETE_DAYS, STORAGE_ACCOUNT_NAME
+from constructs_lib.private_endpoint import PrivateEndpoint, PrivateEndpointSpec
+from constructs_lib.refs import NfsShareRef
 from constructs_lib.validation import Problems, is_token
 
-# [MS] storage-account-overview "Storage account name": 3-24 lowercase letters and digits, globally unique.
-_ACCOUNT_NAME = re.compile(r"[a-z0-9]{3,24}")
-# [MS] resource-name-rules Microsoft.Storage/storageAccounts/fileServices/shares: 3-63 lowercase
-# letters, digits, single hyphens; starts and ends with a letter or digit.
-_SHARE_NAME = re.compile(r"(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
-# [MS] storage-files-planning: provisioned v1 premium shares are 100 GiB to 102,400 GiB.
-QUOTA_GIB = (100, 102_400)
-# [MS] storage-files-enable-soft-delete: 1-365 days.
-SOFT_DELETE_DAYS = (1, 365)
+_ACCOUNT_NAME = re.compile(STORAGE_ACCOUNT_NAME)
+_SHARE_NAME = re.compile(FILE_SHARE_NAME)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,9 +37,8 @@ class NfsFileShareProps:
     :param share_name: 3-63 lowercase letters, digits, single hyphens. Changing it replaces the share.
     :param quota_gib: provisioned size, 100 - 102,400 GiB (Premium bills the provisioned size and
         scales IOPS/throughput with it). Can grow; shrinking below the used size fails.
-    :param private_endpoint_subnet_id: subnet for the ``file`` private endpoint (NFS clients mount
-        through it).
-    :param private_dns_zone_id: the ``privatelink.file.core.windows.net`` zone.
+    :param private_endpoint: where the account's ``file`` private endpoint goes (NFS clients mount
+        through it); its zone is ``privatelink.file.core.windows.net``.
     :param replication: ``ZRS`` (default: three zones; regions with zones only) or ``LRS``. Azure
         can't convert an existing premium account between them: decide at creation.
     :param share_soft_delete_days: keep a deleted share recoverable this many days, 1-365 - 7.
@@ -59,8 +53,7 @@ class NfsFileShareProps:
     location: str
     share_name: str
     quota_gib: int
-    private_endpoint_subnet_id: str
-    private_dns_zone_id: str
+    private_endpoint: PrivateEndpointSpec
     replication: Literal["ZRS", "LRS"] = "ZRS"
     share_soft_delete_days: int = 7
     log_analytics_workspace_id: str | None = None
@@ -80,9 +73,9 @@ class NfsFileShare(Construct):
 
         files = NfsFileShare(self, "files", NfsFileShareProps(
             account_name="stdevnfs1a2b3c4d", resource_group_name=rg, location="eastus2",
-            share_name="ppm-data", quota_gib=1000, private_endpoint_subnet_id=pe_subnet,
-            private_dns_zone_id=files_zone))
-        files.share.name
+            share_name="ppm-data", quota_gib=1000,
+            private_endpoint=PrivateEndpointSpec(subnet_id=pe_subnet, private_dns_zone_id=files_zone)))
+        files.ref()
     """
 
     def __init__(self, scope: Construct, id: str, props: NfsFileShareProps) -> None:
@@ -121,23 +114,14 @@ class NfsFileShare(Construct):
             enabled_protocol="NFS",
             lifecycle=lifecycle,
         )
-        self.private_endpoint = PrivateEndpoint(self, "private-endpoint", PrivateEndpointProps(
-            name=f"pe-{props.account_name}-file",
-            resource_group_name=props.resource_group_name,
-            location=props.location,
-            subnet_id=props.private_endpoint_subnet_id,
-            target_resource_id=self.resource.id,
-            subresource_name="file",
-            private_dns_zone_ids=[props.private_dns_zone_id],
-            tags=props.tags,
-        ))
-        self.diagnostics = None
-        if props.log_analytics_workspace_id:
-            self.diagnostics = Diagnostics(self, "diagnostics", DiagnosticsProps(
-                target_resource_id=f"{self.resource.id}/fileServices/default",
-                log_analytics_workspace_id=props.log_analytics_workspace_id,
-                metric_categories=("Transaction",),
-            ))
+        self.private_endpoint = PrivateEndpoint.attach(
+            self, spec=props.private_endpoint, name=f"pe-{props.account_name}-file",
+            target_resource_id=self.resource.id, subresource_name="file",
+            resource_group_name=props.resource_group_name, location=props.location, tags=props.tags)
+        # The file service, not the account, carries the NFS logs; storage names its metrics Transaction.
+        self.diagnostics = Diagnostics.attach(
+            self, target_resource_id=f"{self.resource.id}/fileServices/default",
+            log_analytics_workspace_id=props.log_analytics_workspace_id, metric_categories=("Transaction",))
 
     @property
     def id(self) -> str:
@@ -151,6 +135,12 @@ class NfsFileShare(Construct):
     def share_name(self) -> str:
         return self.share.name
 
+    def ref(self) -> NfsShareRef:
+        """A reference for consumers in other stacks (becomes cross-stack outputs where used)."""
+        return NfsShareRef(resource_group_name=self.resource.resource_group_name,
+                           storage_account_name=self.resource.name, share_name=self.share.name,
+                           quota_gib=self.props.quota_gib)
+
 
 def _validate(p: NfsFileShareProps) -> None:
     problems = Problems("NfsFileShare")
@@ -158,11 +148,11 @@ def _validate(p: NfsFileShareProps) -> None:
                      p.account_name, "3-24 lowercase letters and digits")
     problems.require(is_token(p.share_name) or bool(_SHARE_NAME.fullmatch(p.share_name)), "share_name", p.share_name,
                      "3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit")
-    lo, hi = QUOTA_GIB
+    lo, hi = PREMIUM_SHARE_QUOTA_GIB
     problems.require(lo <= p.quota_gib <= hi, "quota_gib", p.quota_gib, f"{lo} to {hi:,} GiB (premium file share)")
     problems.require(p.replication in ("ZRS", "LRS"), "replication", p.replication,
                      "'ZRS' or 'LRS' (premium file shares offer no geo-redundancy)")
-    lo, hi = SOFT_DELETE_DAYS
+    lo, hi = SHARE_SOFT_DELETE_DAYS
     problems.require(lo <= p.share_soft_delete_days <= hi, "share_soft_delete_days", p.share_soft_delete_days,
                      f"{lo} to {hi} days")
     problems.raise_if_any()

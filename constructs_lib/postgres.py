@@ -17,25 +17,22 @@ from cdktf_cdktf_provider_azurerm.postgresql_flexible_server_configuration impor
 from cdktf_cdktf_provider_azurerm.postgresql_flexible_server_database import PostgresqlFlexibleServerDatabase
 from constructs import Construct
 
-from constructs_lib.diagnostics import Diagnostics, DiagnosticsProps
-from constructs_lib.validation import Problems, is_token
-
-# [P] azurerm_postgresql_flexible_server `storage_mb`; [MS] flexible-server concepts-storage.
-STORAGE_MB: tuple[int, ...] = (
-    32768, 65536, 131072, 262144, 524288, 1048576, 2097152,
-    4193280, 4194304, 8388608, 16777216, 33553408,
+from constructs_lib.diagnostics import Diagnostics
+from constructs_lib.facts import (
+    POSTGRES_BACKUP_RETENTION_DAYS,
+    POSTGRES_IDENTIFIER,
+    POSTGRES_RESERVED_LOGINS,
+    POSTGRES_SERVER_NAME,
+    POSTGRES_SKU,
+    POSTGRES_STORAGE_MB,
+    POSTGRES_VERSIONS,
 )
-# [P] `version`: the majors azurerm 4.x accepts.
-VERSIONS: tuple[str, ...] = ("11", "12", "13", "14", "15", "16", "17")
-# [MS] flexible-server concepts-backup-restore: 7 to 35 days.
-BACKUP_RETENTION_DAYS = (7, 35)
-# [MS] flexible-server quickstart-create-server: names the administrator login may not take.
-RESERVED_LOGINS = frozenset({"azure_superuser", "azure_pg_admin", "admin", "administrator", "root", "guest", "public"})
-# [MS] resource-name-rules Microsoft.DBforPostgreSQL/flexibleServers: 3-63 lowercase letters, digits,
-# hyphens; can't start or end with a hyphen. Globally unique (it is a DNS name).
-_SERVER_NAME = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
-_SKU = re.compile(r"(B|GP|MO)_Standard_[A-Za-z0-9_]+")
-_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+from constructs_lib.refs import PostgresTargetRef
+from constructs_lib.validation import Problems, PropsError, is_token
+
+_SERVER_NAME = re.compile(POSTGRES_SERVER_NAME)
+_SKU = re.compile(POSTGRES_SKU)
+_IDENTIFIER = re.compile(POSTGRES_IDENTIFIER)
 #: Server parameters this construct always sets (and refuses to have overridden).
 ENFORCED_PARAMETERS: Mapping[str, str] = {"require_secure_transport": "on"}
 #: ``ignore_changes`` on the server: an automatic failover swaps primary and standby zones
@@ -61,7 +58,7 @@ class PostgresFlexibleServerProps:
         e.g. ``GP_Standard_D4ds_v4``.
     :param version: PostgreSQL major version, ``"11"``-``"17"``. Upgrading in place is possible;
         downgrading is not.
-    :param storage_mb: one of :data:`STORAGE_MB`, the size at creation. Can only grow: a smaller
+    :param storage_mb: one of :data:`constructs_lib.facts.POSTGRES_STORAGE_MB`, the size at creation. Can only grow: a smaller
         value replaces the server. Ignored after creation while ``auto_grow`` is on (see there).
     :param zone: availability zone of the primary, ``"1"``-``"3"``.
     :param delegated_subnet_id: subnet delegated to ``Microsoft.DBforPostgreSQL/flexibleServers``
@@ -191,10 +188,8 @@ class PostgresFlexibleServer(Construct):
             )
             for db in props.databases
         }
-        self.diagnostics = None
-        if props.log_analytics_workspace_id:
-            self.diagnostics = Diagnostics(self, "diagnostics", DiagnosticsProps(
-                target_resource_id=self.resource.id, log_analytics_workspace_id=props.log_analytics_workspace_id))
+        self.diagnostics = Diagnostics.attach(self, target_resource_id=self.resource.id,
+                                              log_analytics_workspace_id=props.log_analytics_workspace_id)
 
     @property
     def id(self) -> str:
@@ -208,6 +203,17 @@ class PostgresFlexibleServer(Construct):
     def administrator_login(self) -> str:
         return self.resource.administrator_login
 
+    def target(self, *, metadata_database: str, usage_database: str) -> PostgresTargetRef:
+        """A reference to two of this server's databases (by the names given in ``databases``),
+        for an application in another stack; it connects as the administrator login."""
+        missing = [db for db in (metadata_database, usage_database) if db not in self.databases]
+        if missing:
+            raise PropsError("PostgresFlexibleServer.target", [
+                f"{db!r}: not one of this server's databases ({', '.join(self.databases) or 'none'})" for db in missing])
+        return PostgresTargetRef(fqdn=self.resource.fqdn, login=self.resource.administrator_login,
+                                 metadata_database=self.databases[metadata_database].name,
+                                 usage_database=self.databases[usage_database].name)
+
 
 def _validate(p: PostgresFlexibleServerProps) -> None:
     problems = Problems("PostgresFlexibleServer")
@@ -215,10 +221,10 @@ def _validate(p: PostgresFlexibleServerProps) -> None:
                      "3-63 lowercase letters, digits and hyphens, not starting or ending with a hyphen")
     sku_ok = is_token(p.sku_name) or bool(_SKU.fullmatch(p.sku_name))
     problems.require(sku_ok, "sku_name", p.sku_name, "<tier>_Standard_<size> with tier B, GP or MO, e.g. GP_Standard_D4ds_v4")
-    problems.require(p.version in VERSIONS, "version", p.version, "one of " + ", ".join(repr(v) for v in VERSIONS))
-    problems.require(p.storage_mb in STORAGE_MB, "storage_mb", p.storage_mb, "one of " + ", ".join(map(str, STORAGE_MB)))
+    problems.require(p.version in POSTGRES_VERSIONS, "version", p.version, "one of " + ", ".join(repr(v) for v in POSTGRES_VERSIONS))
+    problems.require(p.storage_mb in POSTGRES_STORAGE_MB, "storage_mb", p.storage_mb, "one of " + ", ".join(map(str, POSTGRES_STORAGE_MB)))
     problems.require(p.zone in ("1", "2", "3"), "zone", p.zone, "'1', '2' or '3'")
-    lo, hi = BACKUP_RETENTION_DAYS
+    lo, hi = POSTGRES_BACKUP_RETENTION_DAYS
     problems.require(lo <= p.backup_retention_days <= hi, "backup_retention_days", p.backup_retention_days, f"{lo} to {hi}")
     problems.require(p.high_availability in ("ZoneRedundant", "SameZone", None), "high_availability",
                      p.high_availability, "'ZoneRedundant', 'SameZone' or None")
@@ -232,10 +238,10 @@ def _validate(p: PostgresFlexibleServerProps) -> None:
         problems.add("standby_zone", p.standby_zone, "None unless high_availability is 'ZoneRedundant'")
     login = p.administrator_login
     problems.require(is_token(login) or (bool(_IDENTIFIER.fullmatch(login)) and not login.startswith("pg_")
-                                         and login not in RESERVED_LOGINS),
+                                         and login not in POSTGRES_RESERVED_LOGINS),
                      "administrator_login", login,
                      "1-63 lowercase letters, digits, '_', not starting with pg_, not one of "
-                     + ", ".join(sorted(RESERVED_LOGINS)))
+                     + ", ".join(sorted(POSTGRES_RESERVED_LOGINS)))
     problems.require(is_token(p.administrator_password_wo), "administrator_password_wo", "<literal>",
                      "a reference such as random_password.result: a literal password would be written into cdk.tf.json")
     problems.require(isinstance(p.administrator_password_wo_version, int) and p.administrator_password_wo_version >= 1,

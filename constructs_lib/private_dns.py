@@ -10,9 +10,10 @@ from cdktf_cdktf_provider_azurerm.private_dns_zone import PrivateDnsZone as Priv
 from cdktf_cdktf_provider_azurerm.private_dns_zone_virtual_network_link import PrivateDnsZoneVirtualNetworkLink
 from constructs import Construct
 
+from constructs_lib.facts import DNS_NAME
 from constructs_lib.validation import Problems, is_token
 
-_DNS_NAME = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+_DNS_NAME = re.compile(DNS_NAME)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,19 +13,26 @@ from cdktf_cdktf_provider_azurerm.private_endpoint import (
 )
 from constructs import Construct
 
+from constructs_lib.facts import PRIVATE_DNS_ZONES, PRIVATE_ENDPOINT_NAME
 from constructs_lib.validation import Problems, is_token
 
-#: [MS] private-link/private-endpoint-dns: sub-resources (group ids) and the zone each registers in.
-#: Only the ones this library uses; extend as needed.
-SUBRESOURCE_DNS_ZONES: Mapping[str, str] = {
-    "file": "privatelink.file.core.windows.net",
-    "blob": "privatelink.blob.core.windows.net",
-    "vault": "privatelink.vaultcore.azure.net",
-}
+#: Sub-resources (group ids) this library connects to, and the zone each registers in.
+SUBRESOURCE_DNS_ZONES: Mapping[str, str] = PRIVATE_DNS_ZONES
+_NAME = re.compile(PRIVATE_ENDPOINT_NAME)
 
-# [MS] resource-name-rules Microsoft.Network/privateEndpoints: 2-64 characters, alphanumerics,
-# underscores, periods, hyphens; start alphanumeric; end alphanumeric or underscore.
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}[A-Za-z0-9_]")
+
+@dataclass(frozen=True, kw_only=True)
+class PrivateEndpointSpec:
+    """Where a construct puts the private endpoint of the resource it creates (the shared
+    interface of every construct with a private endpoint).
+
+    :param subnet_id: subnet that hosts the endpoint's NIC.
+    :param private_dns_zone_id: the ``privatelink.*`` zone for the sub-resource (e.g.
+        ``privatelink.file.core.windows.net`` for ``file``), linked to the clients' VNet.
+    """
+
+    subnet_id: str
+    private_dns_zone_id: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,6 +100,22 @@ class PrivateEndpoint(Construct):
                 name="default", private_dns_zone_ids=list(props.private_dns_zone_ids)),
             tags=dict(props.tags) or None,
         )
+
+    @classmethod
+    def attach(cls, scope: Construct, *, spec: PrivateEndpointSpec, name: str, target_resource_id: str,
+               subresource_name: str, resource_group_name: str, location: str,
+               tags: Mapping[str, str]) -> "PrivateEndpoint":
+        """The endpoint a construct makes for its own resource: child ``private-endpoint`` of ``scope``."""
+        return cls(scope, "private-endpoint", PrivateEndpointProps(
+            name=name,
+            resource_group_name=resource_group_name,
+            location=location,
+            subnet_id=spec.subnet_id,
+            target_resource_id=target_resource_id,
+            subresource_name=subresource_name,
+            private_dns_zone_ids=[spec.private_dns_zone_id],
+            tags=tags,
+        ))
 
     @property
     def id(self) -> str:

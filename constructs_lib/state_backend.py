@@ -33,11 +33,9 @@ from cdktf_cdktf_provider_azurerm.storage_account import (
 from cdktf_cdktf_provider_azurerm.storage_container import StorageContainer
 from constructs import Construct
 
+from constructs_lib.facts import BLOB_CONTAINER_NAME, STORAGE_ACCOUNT_NAME
+from constructs_lib.rbac import grant_role
 from constructs_lib.validation import Problems, RFC1918_RANGES, is_public_ipv4, is_token
-
-# Local copies (constructs_lib never imports config/): [MS] resource-name-rules.
-_STORAGE_ACCOUNT_NAME = r"[a-z0-9]{3,24}"
-_CONTAINER_NAME = r"(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]"
 #: [P] storage_account ``account_replication_type``: the geo-redundant choices (a state
 #: file outlives a regional outage; checkov CKV_AZURE_206 asks for the same).
 GEO_REPLICATION = ("GRS", "RAGRS", "GZRS", "RAGZRS")
@@ -107,9 +105,9 @@ class StateBackend(Construct):
 
     def __init__(self, scope: Construct, id: str, props: StateBackendProps) -> None:
         problems = Problems("StateBackend")
-        problems.require(is_token(props.storage_account_name) or bool(re.fullmatch(_STORAGE_ACCOUNT_NAME, props.storage_account_name)),
+        problems.require(is_token(props.storage_account_name) or bool(re.fullmatch(STORAGE_ACCOUNT_NAME, props.storage_account_name)),
                          "storage_account_name", props.storage_account_name, "3-24 lowercase letters and digits")
-        problems.require(is_token(props.container_name) or bool(re.fullmatch(_CONTAINER_NAME, props.container_name)),
+        problems.require(is_token(props.container_name) or bool(re.fullmatch(BLOB_CONTAINER_NAME, props.container_name)),
                          "container_name", props.container_name, "3-63 lowercase letters, digits and single hyphens")
         problems.require(props.replication_type in GEO_REPLICATION, "replication_type", props.replication_type,
                          f"one of {', '.join(GEO_REPLICATION)} (state must survive a regional outage)")
@@ -178,13 +176,8 @@ class StateBackend(Construct):
         """Let ``principal_id`` (an Entra object id) read, write and lock state: *Storage Blob
         Data Contributor* on the account. Whoever applies this needs ``roleAssignments/write``
         (Owner or User Access Administrator); the grant can take minutes to propagate."""
-        return RoleAssignment(
-            self, id,
-            scope=self.resource.id,
-            role_definition_name=BLOB_DATA_CONTRIBUTOR,
-            principal_id=principal_id,
-            description=description,
-        )
+        return grant_role(self, id, target_scope=self.resource.id, role=BLOB_DATA_CONTRIBUTOR,
+                          principal_id=principal_id, description=description)
 
     @property
     def id(self) -> str:

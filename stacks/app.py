@@ -7,7 +7,8 @@ The static NFS PersistentVolume needs no Azure role: an NFS mount uses no accoun
 key or token ([MS] aks/create-volume-azure-files; [CSI] workload-identity-static-pv-mount).
 
 Nothing secret crosses remote state: the cluster is reached with kubelogin (Entra ID),
-the database password is read in-cluster from Key Vault by the CSI driver.
+the database password is read in-cluster from Key Vault by the CSI driver. Everything
+this stack needs from the others comes as references (``target()``, ``ref()``).
 
 Role propagation: the release waits (time_sleep, 180 s) after the Key Vault grant made here.
 The deployer's cluster-admin grant is waited for in the cluster stack, which cdktf finishes
@@ -20,15 +21,9 @@ from cdktf_cdktf_provider_time.provider import TimeProvider
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
-from constructs_lib.aks_helm import AksHelmProvider, AksHelmProviderProps
-from constructs_lib.package_manager import (
-    KeyVaultSecrets,
-    NfsShare,
-    PackageManagerRelease,
-    PackageManagerReleaseProps,
-    PodResources,
-    PostgresTarget,
-)
+from constructs_lib.aks.helm import AksHelmProvider, AksHelmProviderProps
+from constructs_lib.package_manager.props import PackageManagerReleaseProps, PodResources
+from constructs_lib.package_manager.release import PackageManagerRelease
 from stacks.base import PpmStack
 from stacks.cluster import ClusterStack
 from stacks.data import DataStack
@@ -37,12 +32,9 @@ from stacks.data import DataStack
 class AppStack(PpmStack):
     def __init__(self, scope: Construct, cfg: EnvironmentConfig, cluster: ClusterStack, data: DataStack) -> None:
         super().__init__(scope, "app", cfg)
-        app = cfg.app
+        app, pg = cfg.app, cfg.postgres
         self.helm = AksHelmProvider(self, "helm", AksHelmProviderProps(
-            cluster_name=cluster.cluster_name,
-            resource_group_name=cluster.cluster_resource_group_name,
-            login_mode=app.kubelogin_mode,
-        ))
+            cluster=cluster.aks.ref(), login_mode=app.kubelogin_mode))
         TimeProvider(self, "time")  # the wait after the Key Vault grant (PackageManagerRelease)
         res = app.resources
         self.package_manager = PackageManagerRelease(self, "package-manager", PackageManagerReleaseProps(
@@ -57,28 +49,13 @@ class AppStack(PpmStack):
                 memory_request=res.memory_request, memory_limit=res.memory_limit,
             ),
             # The pods read the password from env vars: a new password version rolls them.
-            secret_version=cfg.postgres.password_version,
-            postgres=PostgresTarget(
-                fqdn=data.postgres_fqdn,
-                login=data.postgres_admin_login,
-                metadata_database=data.metadata_database_name,
-                usage_database=data.usage_database_name,
-                max_open_connections=cfg.postgres.max_open_connections,
-            ),
-            share=NfsShare(
-                resource_group_name=data.storage_resource_group_name,
-                storage_account_name=data.storage_account_name,
-                share_name=data.share_name,
-                quota_gib=data.share_quota_gib,
-            ),
-            key_vault=KeyVaultSecrets(
-                key_vault_id=data.key_vault_id,
-                key_vault_name=data.key_vault_name,
-                tenant_id=data.key_vault_tenant_id,
-                identity_client_id=cluster.secrets_provider_client_id,
-                identity_object_id=cluster.secrets_provider_object_id,
-                postgres_password_secret_name=data.postgres_password_secret_name,
-                license_secret_name=app.license_secret_name,
-            ),
+            secret_version=pg.password_version,
+            postgres=data.postgres.target(metadata_database=pg.metadata_database, usage_database=pg.usage_database),
+            max_open_connections=pg.max_open_connections,
+            share=data.files.ref(),
+            key_vault=data.key_vault.ref(),
+            secrets_identity=cluster.aks.secrets_provider_identity(),
+            postgres_password_secret_name=data.postgres_password_secret.name,
+            license_secret_name=app.license_secret_name,
             provider=self.helm.resource,
         ))

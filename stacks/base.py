@@ -12,13 +12,15 @@ from cdktf_cdktf_provider_azurerm.provider import (
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
+from constructs_lib.naming import Names
 from constructs_lib.policy import PolicyChecks
 from constructs_lib.tagging import RequiredTags
 
 
-def state_key(cfg: EnvironmentConfig, stack_id: str) -> str:
-    """Blob name of a stack's state: ``<environment>/<stack>.tfstate``."""
-    return f"{cfg.environment}/{stack_id}.tfstate"
+def names_for(cfg: EnvironmentConfig) -> Names:
+    """The environment's names; the salt is the state storage account's name, itself globally
+    unique, so two deployments with the same ``environment`` get different global names."""
+    return Names(cfg.environment, salt=cfg.state.storage_account)
 
 
 class PpmStack(TerraformStack):
@@ -31,12 +33,13 @@ class PpmStack(TerraformStack):
     def __init__(self, scope: Construct, stack_id: str, cfg: EnvironmentConfig) -> None:
         super().__init__(scope, stack_id)
         self.cfg = cfg
+        self.names = names_for(cfg)
         AzurermBackend(
             self,
             resource_group_name=cfg.state.resource_group,
             storage_account_name=cfg.state.storage_account,
             container_name=cfg.state.container,
-            key=state_key(cfg, stack_id),
+            key=self.names.state_key(stack_id),
             use_azuread_auth=True,
         )
         self.azurerm = AzurermProvider(
@@ -58,7 +61,3 @@ class PpmStack(TerraformStack):
         # Policy last: on each node cdktf runs aspects in the order added, so the checks see the
         # tags RequiredTags set (and every add_override) as they land in cdk.tf.json.
         Aspects.of(self).add(PolicyChecks(required_tags=cfg.tags.keys()))
-
-    def name(self, kind: str, suffix: str = "") -> str:
-        """Resource name following the CAF pattern ``<kind>-<environment>[-<suffix>]``."""
-        return "-".join(part for part in (kind, self.cfg.environment, suffix) if part)

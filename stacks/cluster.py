@@ -2,10 +2,10 @@
 
 Depends on `network` only (node subnet, Log Analytics workspace), so it deploys in parallel
 with `data`. It ends with a wait for the deployer's cluster-admin grant to propagate (see
-ClusterStack), so the app stack's Helm calls never race it. Grants that need the data stack's resources (Key Vault Secrets User for the
-Secrets Store CSI identity) are made by the app stack from the attributes below. A static
-NFS PersistentVolume needs no Azure role at all (see constructs_lib/aks.py and
-docs/cluster.md).
+ClusterStack), so the app stack's Helm calls never race it. Grants that need the data stack's
+resources (Key Vault Secrets User for the Secrets Store CSI identity) are made by the app stack,
+which references ``aks`` (``aks.ref()``, ``aks.secrets_provider_identity()``). A static NFS
+PersistentVolume needs no Azure role at all (see constructs_lib/aks/cluster.py and docs/cluster.md).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from cdktf_cdktf_provider_time.provider import TimeProvider
 from constructs import Construct
 
 from config.schema import ClusterConfig, EnvironmentConfig
-from constructs_lib.aks import AksCluster
-from constructs_lib.aks_props import AksClusterProps, MaintenanceWindow, NodePoolSpec
+from constructs_lib.aks.cluster import AksCluster
+from constructs_lib.aks.props import AksClusterProps, MaintenanceWindow, NodePoolSpec
 from stacks.base import PpmStack
-from stacks.network import NetworkStack
+from stacks.network import AKS_SUBNET, NetworkStack
 
 WORKER_POOL = "workers"
 SYSTEM_POOL = "system"
@@ -59,13 +59,13 @@ def system_pool(cfg: EnvironmentConfig) -> NodePoolSpec | None:
 
 
 class ClusterStack(PpmStack):
-    """The AKS cluster. Its typed attributes are what the app stack codes against."""
+    """The AKS cluster (``aks``), which the app stack references."""
 
     def __init__(self, scope: Construct, cfg: EnvironmentConfig, network: NetworkStack) -> None:
         super().__init__(scope, "cluster", cfg)
-        self.network = network
-        c = cfg.cluster
-        self.resource_group = ResourceGroup(self, "resource-group", name=self.name("rg", "cluster"), location=cfg.location)
+        c, names = cfg.cluster, self.names
+        self.resource_group = ResourceGroup(self, "resource-group", name=names.resource_group("cluster"),
+                                            location=cfg.location)
         # Whoever runs `cdktf deploy` also installs the Helm release: give it cluster-admin
         # through Azure RBAC (local accounts are off, so there is no other way in).
         deployer = DataAzurermClientConfig(self, "deployer")
@@ -75,12 +75,12 @@ class ClusterStack(PpmStack):
         TimeProvider(self, "time")
         window = c.maintenance_window
         self.aks = AksCluster(self, "aks", AksClusterProps(
-            name=self.name("aks"),
+            name=names.resource("aks"),
             resource_group_name=self.resource_group.name,
             location=cfg.location,
-            node_resource_group_name=self.name("rg", "cluster-nodes"),
-            vnet_subnet_id=network.aks_subnet_id,
-            log_analytics_workspace_id=network.log_analytics_workspace_id,
+            node_resource_group_name=names.resource_group("cluster-nodes"),
+            vnet_subnet_id=network.network.subnets[AKS_SUBNET].id,
+            log_analytics_workspace_id=network.log_analytics.id,
             workers=worker_pool(cfg),
             system_pool=system_pool(cfg),
             kubernetes_version=c.kubernetes_version,
@@ -106,47 +106,14 @@ class ClusterStack(PpmStack):
         ))
 
         # Outputs for operators (`cdktf output cluster`); no kubeconfig, no certificate.
+        aks = self.aks
         for name, value in {
-            "cluster_name": self.cluster_name,
-            "cluster_resource_group_name": self.cluster_resource_group_name,
-            "oidc_issuer_url": self.oidc_issuer_url,
-            "secrets_provider_client_id": self.aks.secrets_provider_client_id,
-            "kubelet_identity_client_id": self.aks.kubelet_identity_client_id,
-            "app_routing_identity_client_id": self.aks.app_routing_identity_client_id,
-            "cluster_identity_principal_id": self.cluster_identity_principal_id,
+            "cluster_name": aks.name,
+            "cluster_resource_group_name": self.resource_group.name,
+            "oidc_issuer_url": aks.oidc_issuer_url,
+            "secrets_provider_client_id": aks.secrets_provider_client_id,
+            "kubelet_identity_client_id": aks.kubelet_identity_client_id,
+            "app_routing_identity_client_id": aks.app_routing_identity_client_id,
+            "cluster_identity_principal_id": aks.cluster_identity_principal_id,
         }.items():
             TerraformOutput(self, name, value=value)
-
-    # Typed attributes the app stack references (each becomes a cross-stack output).
-    @property
-    def cluster_name(self) -> str:
-        return self.aks.name
-
-    @property
-    def cluster_resource_group_name(self) -> str:
-        return self.resource_group.name
-
-    @property
-    def cluster_id(self) -> str:
-        return self.aks.id
-
-    @property
-    def oidc_issuer_url(self) -> str:
-        return self.aks.oidc_issuer_url
-
-    @property
-    def secrets_provider_client_id(self) -> str:
-        return self.aks.secrets_provider_client_id
-
-    @property
-    def secrets_provider_object_id(self) -> str:
-        return self.aks.secrets_provider_object_id
-
-    @property
-    def kubelet_identity_object_id(self) -> str:
-        return self.aks.kubelet_identity_object_id
-
-    @property
-    def cluster_identity_principal_id(self) -> str:
-        """Principal id of the *user-assigned* control-plane identity (``id-aks-<env>``)."""
-        return self.aks.cluster_identity_principal_id

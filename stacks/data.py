@@ -2,13 +2,12 @@
 holds the database administrator password.
 
 Depends on `network` only (subnets, private DNS zones, Log Analytics), so it deploys in parallel
-with `cluster`. Grants that let the cluster read the vault or mount the share are made in `app`,
-from the attributes below.
+with `cluster`. Later stacks reference its constructs (``postgres``, ``files``, ``key_vault``,
+``postgres_password_secret``); grants that let the cluster read the vault are made in `app`.
+Nothing secret crosses: the password stays in Key Vault, read in-cluster by the Secrets Store CSI driver.
 """
 
 from __future__ import annotations
-
-import hashlib
 
 from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
 from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
@@ -22,7 +21,7 @@ from constructs_lib.key_vault import KeyVaultProps, PrivateKeyVault
 from constructs_lib.nfs_share import NfsFileShare, NfsFileShareProps
 from constructs_lib.postgres import PostgresFlexibleServer, PostgresFlexibleServerProps
 from stacks.base import PpmStack
-from stacks.network import NetworkStack
+from stacks.network import POSTGRES_SUBNET, NetworkStack
 
 #: Name of the Key Vault secret holding the PostgreSQL administrator password.
 POSTGRES_PASSWORD_SECRET = "postgres-admin-password"
@@ -31,51 +30,26 @@ DEPLOYER_ROLE = "Key Vault Secrets Officer"
 _HA_MODES = {"zone_redundant": "ZoneRedundant", "same_zone": "SameZone", "disabled": None}
 
 
-def global_suffix(cfg: EnvironmentConfig) -> str:
-    """8 hex characters, stable for an environment, for names that must be globally unique.
-
-    Salted with the state storage account's name, itself globally unique, so two deployments
-    with the same ``environment`` name get different names.
-    """
-    return hashlib.sha256(f"{cfg.state.storage_account}/{cfg.environment}".encode()).hexdigest()[:8]
-
-
-def storage_account_name(cfg: EnvironmentConfig) -> str:
-    """``st<env>nfs<suffix>``: at most 23 lowercase letters and digits ([MS] 3-24)."""
-    return f"st{cfg.environment}nfs{global_suffix(cfg)}"
-
-
-def key_vault_name(cfg: EnvironmentConfig) -> str:
-    """``kv-<env>-<suffix>``: at most 22 characters ([MS] 3-24, letters, digits, hyphens)."""
-    return f"kv-{cfg.environment}-{global_suffix(cfg)}"
-
-
-def postgres_server_name(cfg: EnvironmentConfig) -> str:
-    """``psql-<env>-<suffix>``: the server name is a public DNS label, so globally unique too."""
-    return f"psql-{cfg.environment}-{global_suffix(cfg)}"
-
-
 class DataStack(PpmStack):
-    """Everything Package Manager keeps. Typed attributes below are what later stacks reference."""
+    """Everything Package Manager keeps."""
 
     def __init__(self, scope: Construct, cfg: EnvironmentConfig, network: NetworkStack) -> None:
         super().__init__(scope, "data", cfg)
-        self.network = network
         RandomProvider(self, "random")
         TimeProvider(self, "time")  # the vault's time_sleep before writing the password secret
-        pg, files = cfg.postgres, cfg.files
-        self.resource_group = ResourceGroup(self, "resource-group", name=self.name("rg", "data"), location=cfg.location)
+        pg, files, names = cfg.postgres, cfg.files, self.names
+        self.resource_group = ResourceGroup(self, "resource-group", name=names.resource_group("data"),
+                                            location=cfg.location)
         rg = self.resource_group.name
-        workspace_id = network.log_analytics_workspace_id
+        workspace_id = network.log_analytics.id
         self.client = DataAzurermClientConfig(self, "client-config")
 
         self.key_vault = PrivateKeyVault(self, "key-vault", KeyVaultProps(
-            name=key_vault_name(cfg),
+            name=names.key_vault(),
             resource_group_name=rg,
             location=cfg.location,
             tenant_id=self.client.tenant_id,
-            private_endpoint_subnet_id=network.private_endpoints_subnet_id,
-            private_dns_zone_id=network.key_vault_dns.id,
+            private_endpoint=network.private_endpoint(network.key_vault_dns),
             soft_delete_retention_days=cfg.key_vault.soft_delete_retention_days,
             allowed_ip_ranges=cfg.key_vault.deployer_ip_ranges,
             log_analytics_workspace_id=workspace_id,
@@ -105,7 +79,7 @@ class DataStack(PpmStack):
         )
 
         self.postgres = PostgresFlexibleServer(self, "postgres", PostgresFlexibleServerProps(
-            name=postgres_server_name(cfg),
+            name=names.postgres_server(),
             resource_group_name=rg,
             location=cfg.location,
             sku_name=pg.sku,
@@ -114,7 +88,7 @@ class DataStack(PpmStack):
             zone=pg.zone,
             high_availability=_HA_MODES[pg.high_availability],
             standby_zone=pg.standby_zone if pg.high_availability == "zone_redundant" else None,
-            delegated_subnet_id=network.postgres_subnet_id,
+            delegated_subnet_id=network.network.subnets[POSTGRES_SUBNET].id,
             private_dns_zone_id=network.postgres_dns.id,
             administrator_login=pg.admin_login,
             administrator_password_wo=self.postgres_password.result,
@@ -126,73 +100,12 @@ class DataStack(PpmStack):
         ))
 
         self.files = NfsFileShare(self, "files", NfsFileShareProps(
-            account_name=storage_account_name(cfg),
+            account_name=names.storage_account("nfs"),
             resource_group_name=rg,
             location=cfg.location,
             share_name=files.share_name,
             quota_gib=files.quota_gib,
             replication=files.redundancy,
-            private_endpoint_subnet_id=network.private_endpoints_subnet_id,
-            private_dns_zone_id=network.files_dns.id,
+            private_endpoint=network.private_endpoint(network.files_dns),
             log_analytics_workspace_id=workspace_id,
         ))
-
-    # --- Typed attributes for the app stack (each becomes a cross-stack output when referenced).
-    # Nothing secret: the password stays in Key Vault, read in-cluster by the Secrets Store CSI driver.
-
-    @property
-    def resource_group_name(self) -> str:
-        return self.resource_group.name
-
-    @property
-    def postgres_fqdn(self) -> str:
-        return self.postgres.fqdn
-
-    @property
-    def postgres_admin_login(self) -> str:
-        return self.postgres.administrator_login
-
-    @property
-    def metadata_database_name(self) -> str:
-        return self.postgres.databases[self.cfg.postgres.metadata_database].name
-
-    @property
-    def usage_database_name(self) -> str:
-        return self.postgres.databases[self.cfg.postgres.usage_database].name
-
-    @property
-    def key_vault_id(self) -> str:
-        return self.key_vault.id
-
-    @property
-    def key_vault_name(self) -> str:
-        return self.key_vault.name
-
-    @property
-    def key_vault_tenant_id(self) -> str:
-        return self.key_vault.resource.tenant_id
-
-    @property
-    def postgres_password_secret_name(self) -> str:
-        return self.postgres_password_secret.name
-
-    @property
-    def storage_account_id(self) -> str:
-        return self.files.id
-
-    @property
-    def storage_account_name(self) -> str:
-        return self.files.account_name
-
-    @property
-    def storage_resource_group_name(self) -> str:
-        return self.files.resource.resource_group_name
-
-    @property
-    def share_name(self) -> str:
-        return self.files.share_name
-
-    @property
-    def share_quota_gib(self) -> int:
-        """A plain number (from config), usable in arithmetic and Helm values."""
-        return self.cfg.files.quota_gib

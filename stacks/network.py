@@ -6,34 +6,27 @@ from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
+from constructs_lib.facts import POSTGRES_DELEGATION, PRIVATE_DNS_ZONES
 from constructs_lib.log_analytics import LogAnalyticsProps, LogAnalyticsWorkspace
 from constructs_lib.network import InboundRule, SpokeNetwork, SubnetSpec, VirtualNetworkProps
 from constructs_lib.private_dns import PrivateDnsZone, PrivateDnsZoneProps
+from constructs_lib.private_endpoint import PrivateEndpointSpec
 from stacks.base import PpmStack
 
 AKS_SUBNET = "aks-nodes"
 POSTGRES_SUBNET = "postgres"
 PRIVATE_ENDPOINTS_SUBNET = "private-endpoints"
-# [MS] flexible-server concepts-networking-private: the delegation PostgreSQL needs.
-POSTGRES_DELEGATION = "Microsoft.DBforPostgreSQL/flexibleServers"
-# [MS] private-endpoint-dns: zone names for the Azure Files and Key Vault private endpoints.
-FILES_DNS_ZONE = "privatelink.file.core.windows.net"
-KEY_VAULT_DNS_ZONE = "privatelink.vaultcore.azure.net"
-
-
-def postgres_dns_zone_name(environment: str) -> str:
-    """[MS] concepts-networking-private: must end in .postgres.database.azure.com and
-    must not equal the server's own name (``psql-<env>``), so we use ``<env>.private...``."""
-    return f"{environment}.private.postgres.database.azure.com"
 
 
 class NetworkStack(PpmStack):
-    """Owns everything the other stacks attach to. Attributes are what they reference."""
+    """Owns everything the other stacks attach to. They reference its constructs: ``network``
+    (subnets by name), the DNS zones, ``log_analytics``; :meth:`private_endpoint` for a zone."""
 
     def __init__(self, scope: Construct, cfg: EnvironmentConfig) -> None:
         super().__init__(scope, "network", cfg)
-        net = cfg.network
-        self.resource_group = ResourceGroup(self, "resource-group", name=self.name("rg", "network"), location=cfg.location)
+        net, names = cfg.network, self.names
+        self.resource_group = ResourceGroup(self, "resource-group", name=names.resource_group("network"),
+                                            location=cfg.location)
         rg = self.resource_group.name
 
         aks_prefix = net.aks_nodes_subnet
@@ -47,6 +40,8 @@ class NetworkStack(PpmStack):
             # The app serves plain HTTP on 80 while TLS is off; NET-006 keeps this off the Internet.
             ingress_rules.append(InboundRule(name="allow-http-ingress", priority=110, ports=["80"],
                                              sources=net.ingress_allowed_sources, destinations=["*"]))
+        deny_vnet = InboundRule(name="deny-vnet-inbound", priority=4000, ports=["*"], protocol="*",
+                                access="Deny", sources=["VirtualNetwork"])
         private_endpoint_rules = [
             InboundRule(name="allow-nfs-from-aks", priority=100, ports=["2049"], sources=[aks_prefix]),
             InboundRule(name="allow-https-from-aks", priority=110, ports=["443"], sources=[aks_prefix]),
@@ -55,58 +50,42 @@ class NetworkStack(PpmStack):
             # Deployers inside or peered to the VNet write the Key Vault secret over its private endpoint.
             private_endpoint_rules.append(InboundRule(name="allow-https-from-management", priority=120, ports=["443"],
                                                       sources=net.management_sources))
-        private_endpoint_rules.append(InboundRule(name="deny-vnet-inbound", priority=4000, ports=["*"], protocol="*",
-                                                  access="Deny", sources=["VirtualNetwork"]))
+        private_endpoint_rules.append(deny_vnet)
         self.network = SpokeNetwork(self, "vnet", VirtualNetworkProps(
-            name=self.name("vnet"),
+            name=names.resource("vnet"),
             resource_group_name=rg,
             location=cfg.location,
             address_space=[net.address_space],
             subnets=[
-                SubnetSpec(name=AKS_SUBNET, address_prefix=aks_prefix, inbound_rules=ingress_rules),
+                SubnetSpec(name=AKS_SUBNET, address_prefix=aks_prefix, inbound_rules=ingress_rules,
+                           nsg_name=names.nsg(AKS_SUBNET)),
                 SubnetSpec(name=POSTGRES_SUBNET, address_prefix=net.postgres_subnet, delegation=POSTGRES_DELEGATION,
+                           nsg_name=names.nsg(POSTGRES_SUBNET),
                            inbound_rules=[
                                InboundRule(name="allow-postgres-from-aks", priority=100, ports=["5432"], sources=[aks_prefix]),
                                # HA standby replication and maintenance run inside the delegated subnet.
                                InboundRule(name="allow-postgres-intra-subnet", priority=110, ports=["5432"],
                                            sources=[net.postgres_subnet]),
-                               InboundRule(name="deny-vnet-inbound", priority=4000, ports=["*"], protocol="*",
-                                           access="Deny", sources=["VirtualNetwork"]),
+                               deny_vnet,
                            ]),
                 SubnetSpec(name=PRIVATE_ENDPOINTS_SUBNET, address_prefix=net.private_endpoints_subnet, private_endpoints=True,
-                           inbound_rules=private_endpoint_rules),
+                           nsg_name=names.nsg(PRIVATE_ENDPOINTS_SUBNET), inbound_rules=private_endpoint_rules),
             ],
         ))
         vnet_ids = {"spoke": self.network.resource.id}
         self.files_dns = PrivateDnsZone(self, "dns-files", PrivateDnsZoneProps(
-            name=FILES_DNS_ZONE, resource_group_name=rg, virtual_network_ids=vnet_ids))
+            name=PRIVATE_DNS_ZONES["file"], resource_group_name=rg, virtual_network_ids=vnet_ids))
         self.key_vault_dns = PrivateDnsZone(self, "dns-key-vault", PrivateDnsZoneProps(
-            name=KEY_VAULT_DNS_ZONE, resource_group_name=rg, virtual_network_ids=vnet_ids))
+            name=PRIVATE_DNS_ZONES["vault"], resource_group_name=rg, virtual_network_ids=vnet_ids))
         self.postgres_dns = PrivateDnsZone(self, "dns-postgres", PrivateDnsZoneProps(
-            name=postgres_dns_zone_name(cfg.environment), resource_group_name=rg, virtual_network_ids=vnet_ids))
+            name=names.postgres_private_dns_zone(), resource_group_name=rg, virtual_network_ids=vnet_ids))
         # One workspace for the whole environment: data diagnostics and Container Insights both
         # send here, and keeping it in the root stack lets data and cluster deploy in parallel.
         self.log_analytics = LogAnalyticsWorkspace(self, "log-analytics", LogAnalyticsProps(
-            name=self.name("log"), resource_group_name=rg, location=cfg.location,
+            name=names.resource("log"), resource_group_name=rg, location=cfg.location,
             retention_in_days=cfg.monitoring.log_retention_days))
 
-    # Typed attributes the other stacks reference (each becomes a cross-stack output).
-    @property
-    def vnet_id(self) -> str:
-        return self.network.resource.id
-
-    @property
-    def aks_subnet_id(self) -> str:
-        return self.network.subnets[AKS_SUBNET].id
-
-    @property
-    def postgres_subnet_id(self) -> str:
-        return self.network.subnets[POSTGRES_SUBNET].id
-
-    @property
-    def private_endpoints_subnet_id(self) -> str:
-        return self.network.subnets[PRIVATE_ENDPOINTS_SUBNET].id
-
-    @property
-    def log_analytics_workspace_id(self) -> str:
-        return self.log_analytics.id
+    def private_endpoint(self, zone: PrivateDnsZone) -> PrivateEndpointSpec:
+        """A private endpoint in the private-endpoints subnet, registered in ``zone``."""
+        return PrivateEndpointSpec(subnet_id=self.network.subnets[PRIVATE_ENDPOINTS_SUBNET].id,
+                                   private_dns_zone_id=zone.id)

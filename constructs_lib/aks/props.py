@@ -1,4 +1,5 @@
-"""Props of :class:`constructs_lib.aks.AksCluster` and their validation (pure Python, no cdktf import).
+"""Props of :class:`constructs_lib.aks.AksCluster`, the references it hands out, and their
+validation (pure Python, no cdktf import).
 
 Limits and their sources ([P] azurerm 4.x provider docs, [MS] Microsoft Learn):
 node pool names, zones, max pods, upgrade channels and maintenance windows.
@@ -11,12 +12,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+from constructs_lib.facts import AKS_MAX_PODS, GUID, ZONES
+from constructs_lib.rbac import check_propagation_seconds
+from constructs_lib.refs import AksClusterRef, ManagedIdentityRef
 from constructs_lib.validation import Problems, cidr_or_none, is_token
 
-#: [MS] aks/availability-zones: a pool's nodes spread over the zones it lists, numbered 1-3.
-ZONES = ("1", "2", "3")
-#: [MS] aks/azure-cni-overlay (max pods per node 10-250) ; checkov CKV_AZURE_168 wants >= 50.
-MAX_PODS_RANGE = (10, 250)
 #: [P] kubernetes_cluster default_node_pool.name: lowercase letters and digits, 1-12 for Linux.
 POOL_NAME = re.compile(r"[a-z][a-z0-9]{0,11}")
 #: [P] automatic_upgrade_channel / node_os_upgrade_channel (4.x names).
@@ -32,9 +32,7 @@ MAINTENANCE_DURATION_HOURS = (4, 24)
 #: Channels that move the *minor* version ([MS] aks/auto-upgrade-cluster): the cluster's
 #: version then drifts from the configured one, so the construct ignores that drift.
 MINOR_UPGRADE_CHANNELS = ("stable", "rapid")
-#: Bounds of the wait after the cluster-admin grants (seconds; 0 = no wait).
-RBAC_PROPAGATION_SECONDS = (0, 1800)
-_GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_GUID = re.compile(GUID)
 _HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 _UTC_OFFSET = re.compile(r"[+-](0[0-9]|1[0-4]):[0-5][0-9]")
 _SURGE = re.compile(r"([1-9][0-9]?|100)%|[1-9][0-9]*")
@@ -52,7 +50,7 @@ class NodePoolSpec:
         and at least one node per zone.
     :param zones: availability zones, each of ``"1"``, ``"2"``, ``"3"`` at most once
         - none (the pool is not zonal; for regions without zones). Changing them rotates the pool.
-    :param max_pods: pods per node, 10-250; default 110.
+    :param max_pods: pods per node, 10-250 (:data:`constructs_lib.facts.AKS_MAX_PODS`); default 110.
     :param os_disk_size_gb: managed OS disk size; default 128.
     :param host_encryption: encryption at host (temp disks, caches, data flows); default
         True. Needs the ``EncryptionAtHost`` feature registered on the subscription.
@@ -194,7 +192,7 @@ def _validate_pool(problems: Problems, prefix: str, pool: NodePoolSpec) -> None:
     if zones:
         problems.require(pool.node_count >= len(zones), f"{prefix}.node_count", pool.node_count,
                          f"at least one node per zone ({len(zones)}); or list fewer zones")
-    lo, hi = MAX_PODS_RANGE
+    lo, hi = AKS_MAX_PODS
     problems.require(lo <= pool.max_pods <= hi, f"{prefix}.max_pods", pool.max_pods, f"{lo} to {hi}")
     problems.require(30 <= pool.os_disk_size_gb <= 2048, f"{prefix}.os_disk_size_gb", pool.os_disk_size_gb, "30 to 2048")
     problems.require(bool(_SURGE.fullmatch(pool.max_surge)), f"{prefix}.max_surge", pool.max_surge,
@@ -257,9 +255,7 @@ def validate(props: AksClusterProps) -> None:
                          "at least one CIDR, or private_cluster=True, or "
                          "allow_public_without_authorized_ranges=True to accept an open API server")
 
-    lo, hi = RBAC_PROPAGATION_SECONDS
-    problems.require(lo <= props.rbac_propagation_seconds <= hi, "rbac_propagation_seconds",
-                     props.rbac_propagation_seconds, f"{lo} to {hi} (0: no wait)")
+    check_propagation_seconds(problems, "rbac_propagation_seconds", props.rbac_propagation_seconds)
 
     for group in props.admin_group_object_ids:
         problems.require(bool(_GUID.fullmatch(group)), "admin_group_object_ids", group, "Entra ID object ids (GUIDs)")

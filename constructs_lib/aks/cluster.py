@@ -7,7 +7,7 @@ Facts and sources ([P] azurerm 4.x docs, [MS] Microsoft Learn, [CSI] azurefile-c
   aks/aks-service-permissions: with your own subnet the cluster identity needs
   subnets/join and load-balancer rights on it; the CLI adds this role, Terraform must).
 - Ingress: the managed NGINX application-routing add-on (``web_app_routing``), ingress class
-  ``webapprouting.kubernetes.azure.com`` ([MS] aks/app-routing).
+  :data:`constructs_lib.facts.APP_ROUTING_INGRESS_CLASS`.
 - Azure Files CSI driver on (``storage_profile.file_driver_enabled``). A *static* NFS
   PersistentVolume needs **no Azure role** for any identity: for ``protocol: nfs`` the driver
   returns before fetching an account key ([CSI] pkg/azurefile/azurefile.go GetAccountInfo:
@@ -15,13 +15,8 @@ Facts and sources ([P] azurerm 4.x docs, [MS] Microsoft Learn, [CSI] azurefile-c
   File share does not require account key"; access is by VNet rules or a private endpoint).
   Roles are only needed for dynamic provisioning (controller identity: Storage Account
   Contributor) or SMB mounts via kubelet identity; neither is used here.
-- Container Insights with ``msi_auth_for_monitoring_enabled`` collects nothing until a data
-  collection rule (extension ``ContainerInsights``, stream
-  ``Microsoft-ContainerInsights-Group-Default``, destination the workspace) is associated with
-  the cluster: ``az aks enable-addons`` creates both, ARM/Terraform don't
-  (hashicorp/terraform-provider-azurerm#23510; Microsoft's sample
-  microsoft/Docker-Provider scripts/onboarding/aks/onboarding-msi-terraform/main.tf; the
-  CLI's DCR body in azure-cli ``addonconfiguration.py`` uses ``kind: Linux``).
+- Container Insights with ``msi_auth_for_monitoring_enabled`` needs a data collection rule and
+  its association: :class:`constructs_lib.aks.container_insights.ContainerInsights`.
 - Azure RBAC for Kubernetes: a new cluster-admin grant can take up to five minutes to be
   honoured ([MS] aks/manage-azure-rbac); the Helm provider fails on the first 403, so a
   ``time_sleep`` follows the grants and the stack ends only after it.
@@ -32,7 +27,7 @@ Facts and sources ([P] azurerm 4.x docs, [MS] Microsoft Learn, [CSI] azurefile-c
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_azurerm.kubernetes_cluster import (
@@ -55,54 +50,28 @@ from cdktf_cdktf_provider_azurerm.kubernetes_cluster_node_pool import (
     KubernetesClusterNodePool,
     KubernetesClusterNodePoolUpgradeSettings,
 )
-from cdktf_cdktf_provider_azurerm.monitor_data_collection_rule import (
-    MonitorDataCollectionRule,
-    MonitorDataCollectionRuleDataFlow,
-    MonitorDataCollectionRuleDataSources,
-    MonitorDataCollectionRuleDataSourcesExtension,
-    MonitorDataCollectionRuleDestinations,
-    MonitorDataCollectionRuleDestinationsLogAnalytics,
-)
-from cdktf_cdktf_provider_azurerm.monitor_data_collection_rule_association import (
-    MonitorDataCollectionRuleAssociation,
-)
-from cdktf_cdktf_provider_azurerm.monitor_diagnostic_setting import (
-    MonitorDiagnosticSetting,
-    MonitorDiagnosticSettingEnabledLog,
-)
-from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
 from cdktf_cdktf_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 from cdktf_cdktf_provider_time.sleep import Sleep
 from constructs import Construct
 
-from constructs_lib.aks_props import (
+from constructs_lib.aks.container_insights import ContainerInsights, ContainerInsightsProps
+from constructs_lib.aks.props import (
     MINOR_UPGRADE_CHANNELS,
     AksClusterProps,
+    AksClusterRef,
     MaintenanceWindow,
+    ManagedIdentityRef,
     NodePoolSpec,
     validate,
 )
-from constructs_lib.validation import is_token
+from constructs_lib.diagnostics import DiagnosticsProps, diagnostic_setting
+from constructs_lib.rbac import grant_role, propagation_wait
 
-#: The ingress class of the application-routing add-on's NGINX controller ([MS] aks/app-routing).
-APP_ROUTING_INGRESS_CLASS = "webapprouting.kubernetes.azure.com"
 #: [MS] role-based-access-control/built-in-roles: what each grant of this construct uses.
 NETWORK_CONTRIBUTOR = "Network Contributor"
 AKS_RBAC_CLUSTER_ADMIN = "Azure Kubernetes Service RBAC Cluster Admin"
 DNS_ZONE_CONTRIBUTOR = "DNS Zone Contributor"
 PRIVATE_DNS_ZONE_CONTRIBUTOR = "Private DNS Zone Contributor"
-#: What ``az aks enable-addons -a monitoring`` puts in the Container Insights DCR (azure-cli
-#: addonconfiguration.py; microsoft/Docker-Provider onboarding-msi-terraform): the extension,
-#: its default stream group, and the association name the portal and CLI look for.
-CONTAINER_INSIGHTS_EXTENSION = "ContainerInsights"
-CONTAINER_INSIGHTS_STREAMS = ("Microsoft-ContainerInsights-Group-Default",)
-CONTAINER_INSIGHTS_ASSOCIATION = "ContainerInsightsExtension"
-#: [MS] azure-monitor/containers/container-insights-data-collection-configure: collect every
-#: minute, all namespaces, ContainerLogV2 schema (the sample's defaults).
-CONTAINER_INSIGHTS_SETTINGS = {"dataCollectionSettings": {
-    "interval": "1m", "namespaceFilteringMode": "Off", "enableContainerLogV2": True}}
-#: [MS] azure-monitor/essentials/data-collection-rule-create-edit: DCR names are 1-64 characters.
-DCR_NAME_MAX = 64
 
 
 def _rotation_name(pool_name: str) -> str:
@@ -159,14 +128,10 @@ class AksCluster(Construct):
         )
         # Granted before the cluster exists, so load balancers and the node NICs can join the
         # subnet from the first minute. skip_..._check: the identity is brand new (replication lag).
-        self.subnet_grant = RoleAssignment(
-            self, "SubnetNetworkContributor",
-            scope=props.vnet_subnet_id,
-            role_definition_name=NETWORK_CONTRIBUTOR,
-            principal_id=self.identity.principal_id,
-            principal_type="ServicePrincipal",
-            skip_service_principal_aad_check=True,
-        )
+        self.subnet_grant = grant_role(
+            self, "SubnetNetworkContributor", target_scope=props.vnet_subnet_id, role=NETWORK_CONTRIBUTOR,
+            principal_id=self.identity.principal_id, principal_type="ServicePrincipal",
+            skip_service_principal_aad_check=True)
 
         default_pool = props.system_pool or props.workers
         self.resource = KubernetesCluster(
@@ -243,12 +208,8 @@ class AksCluster(Construct):
             self.worker_pool = self._user_pool(props.workers)
 
         self.admin_grants = [
-            RoleAssignment(
-                self, f"ClusterAdmin{index}",
-                scope=self.resource.id,
-                role_definition_name=AKS_RBAC_CLUSTER_ADMIN,
-                principal_id=principal,
-            )
+            grant_role(self, f"ClusterAdmin{index}", target_scope=self.resource.id, role=AKS_RBAC_CLUSTER_ADMIN,
+                       principal_id=principal)
             for index, principal in enumerate(props.admin_principal_ids)
         ]
         # Azure RBAC for Kubernetes honours a new grant only after it propagates; the Helm
@@ -256,42 +217,31 @@ class AksCluster(Construct):
         # whenever a grant is replaced (e.g. another principal deploys), and the stack - which
         # the app stack deploys after - ends only once the grants are in force.
         self.admin_access_ready: Sleep | None = None
-        if self.admin_grants and props.rbac_propagation_seconds:
-            self.admin_access_ready = Sleep(
-                self, "ClusterAdminPropagation",
-                create_duration=f"{props.rbac_propagation_seconds}s",
-                triggers={f"cluster_admin_{i}": grant.id for i, grant in enumerate(self.admin_grants)},
-            )
+        if self.admin_grants:
+            self.admin_access_ready = propagation_wait(
+                self, "ClusterAdminPropagation", seconds=props.rbac_propagation_seconds,
+                triggers={f"cluster_admin_{i}": grant.id for i, grant in enumerate(self.admin_grants)})
 
-        self.container_insights_rule = self._container_insights_rule()
-        self.container_insights_association = MonitorDataCollectionRuleAssociation(
-            self, "ContainerInsightsAssociation",
-            name=CONTAINER_INSIGHTS_ASSOCIATION,
-            target_resource_id=self.resource.id,
-            data_collection_rule_id=self.container_insights_rule.id,
-            description="Container Insights data collection for this cluster; deleting it stops the collection",
-        )
+        self.container_insights = ContainerInsights(self, ContainerInsightsProps(
+            cluster_id=self.resource.id, cluster_name=props.name, resource_group_name=props.resource_group_name,
+            location=props.location, log_analytics_workspace_id=props.log_analytics_workspace_id, tags=props.tags))
+        self.container_insights_rule = self.container_insights.rule
+        self.container_insights_association = self.container_insights.association
 
         # The add-on writes DNS records for ingress hosts into the zones it is given
         # ([MS] aks/app-routing-dns-ssl: `az aks approuting zone add --attach-zones` grants this role).
         for index, zone_id in enumerate(props.app_routing_dns_zone_ids):
             private = "/privatednszones/" in zone_id.lower()
-            RoleAssignment(
-                self, f"AppRoutingDnsZone{index}",
-                scope=zone_id,
-                role_definition_name=PRIVATE_DNS_ZONE_CONTRIBUTOR if private else DNS_ZONE_CONTRIBUTOR,
-                principal_id=self.resource.web_app_routing.web_app_routing_identity.get(0).object_id,
-            )
+            grant_role(self, f"AppRoutingDnsZone{index}", target_scope=zone_id,
+                       role=PRIVATE_DNS_ZONE_CONTRIBUTOR if private else DNS_ZONE_CONTRIBUTOR,
+                       principal_id=self.resource.web_app_routing.web_app_routing_identity.get(0).object_id)
 
         if props.diagnostic_log_categories:
-            MonitorDiagnosticSetting(
-                self, "Diagnostics",
-                name="to-log-analytics",
-                target_resource_id=self.resource.id,
-                log_analytics_workspace_id=props.log_analytics_workspace_id,
-                log_analytics_destination_type="Dedicated",
-                enabled_log=[MonitorDiagnosticSettingEnabledLog(category=c) for c in props.diagnostic_log_categories],
-            )
+            # Control-plane logs are chosen one by one (audit-admin and guard, not the noisy rest).
+            diagnostic_setting(self, "Diagnostics", DiagnosticsProps(
+                target_resource_id=self.resource.id, log_analytics_workspace_id=props.log_analytics_workspace_id,
+                log_category_groups=(), log_categories=tuple(props.diagnostic_log_categories), metric_categories=(),
+                dedicated_tables=True))
 
     def _lifecycle(self, default_pool: NodePoolSpec) -> TerraformResourceLifecycle | None:
         ignored = []
@@ -304,76 +254,41 @@ class AksCluster(Construct):
             ignored += ["kubernetes_version", "default_node_pool[0].orchestrator_version"]
         return TerraformResourceLifecycle(ignore_changes=ignored) if ignored else None
 
-    def _container_insights_rule(self) -> MonitorDataCollectionRule:
-        """The data collection rule Container Insights (MSI auth) reads."""
-        p = self.props
-        name = f"MSCI-{p.location}-{p.name}"
-        if not is_token(name):
-            name = name[:DCR_NAME_MAX].rstrip("-")
-        destination = "ciworkspace"
-        return MonitorDataCollectionRule(
-            self, "ContainerInsightsRule",
-            name=name,
-            resource_group_name=p.resource_group_name,
-            location=p.location,
-            kind="Linux",
-            description="Container Insights for the AKS cluster (what az aks enable-addons -a monitoring creates)",
-            destinations=MonitorDataCollectionRuleDestinations(log_analytics=[
-                MonitorDataCollectionRuleDestinationsLogAnalytics(
-                    name=destination, workspace_resource_id=p.log_analytics_workspace_id)]),
-            data_flow=[MonitorDataCollectionRuleDataFlow(
-                streams=list(CONTAINER_INSIGHTS_STREAMS), destinations=[destination])],
-            data_sources=MonitorDataCollectionRuleDataSources(extension=[
-                MonitorDataCollectionRuleDataSourcesExtension(
-                    name=CONTAINER_INSIGHTS_ASSOCIATION,
-                    extension_name=CONTAINER_INSIGHTS_EXTENSION,
-                    streams=list(CONTAINER_INSIGHTS_STREAMS),
-                    extension_json=json.dumps(CONTAINER_INSIGHTS_SETTINGS, sort_keys=True),
-                )]),
-            tags=dict(p.tags) or None,
-        )
+    def _pool_arguments(self, pool: NodePoolSpec) -> dict[str, Any]:
+        """The arguments a default and an extra node pool share (their binding classes differ)."""
+        return {
+            "name": pool.name,
+            "temporary_name_for_rotation": _rotation_name(pool.name),
+            "vm_size": pool.vm_size,
+            "zones": list(pool.zones) or None,
+            "vnet_subnet_id": self.props.vnet_subnet_id,
+            "max_pods": pool.max_pods,
+            "os_disk_size_gb": pool.os_disk_size_gb,
+            "os_disk_type": "Managed",  # D*_v5 sizes have no local disk for an ephemeral OS disk
+            "host_encryption_enabled": pool.host_encryption,
+            "node_public_ip_enabled": False,
+            "orchestrator_version": self.props.kubernetes_version,
+            "node_labels": dict(pool.labels) or None,
+            **_scale(pool),
+        }
 
     def _default_pool(self, pool: NodePoolSpec, *, only_critical_addons: bool) -> KubernetesClusterDefaultNodePool:
         return KubernetesClusterDefaultNodePool(
-            name=pool.name,
-            temporary_name_for_rotation=_rotation_name(pool.name),
-            vm_size=pool.vm_size,
-            zones=list(pool.zones) or None,
-            vnet_subnet_id=self.props.vnet_subnet_id,
-            max_pods=pool.max_pods,
-            os_disk_size_gb=pool.os_disk_size_gb,
-            os_disk_type="Managed",  # D*_v5 sizes have no local disk for an ephemeral OS disk
-            host_encryption_enabled=pool.host_encryption,
-            node_public_ip_enabled=False,
+            **self._pool_arguments(pool),
             only_critical_addons_enabled=only_critical_addons or None,
             type="VirtualMachineScaleSets",
-            orchestrator_version=self.props.kubernetes_version,
-            node_labels=dict(pool.labels) or None,
             upgrade_settings=KubernetesClusterDefaultNodePoolUpgradeSettings(max_surge=pool.max_surge),
-            **_scale(pool),
         )
 
     def _user_pool(self, pool: NodePoolSpec) -> KubernetesClusterNodePool:
         return KubernetesClusterNodePool(
             self, "WorkerPool",
+            **self._pool_arguments(pool),
             kubernetes_cluster_id=self.resource.id,
-            name=pool.name,
             mode="User",
-            temporary_name_for_rotation=_rotation_name(pool.name),
-            vm_size=pool.vm_size,
-            zones=list(pool.zones) or None,
-            vnet_subnet_id=self.props.vnet_subnet_id,
-            max_pods=pool.max_pods,
-            os_disk_size_gb=pool.os_disk_size_gb,
-            os_disk_type="Managed",
-            host_encryption_enabled=pool.host_encryption,
-            node_public_ip_enabled=False,
-            orchestrator_version=self.props.kubernetes_version,
-            node_labels=dict(pool.labels) or None,
             upgrade_settings=KubernetesClusterNodePoolUpgradeSettings(max_surge=pool.max_surge),
             tags=dict(self.props.tags) or None,
             lifecycle=self._user_pool_lifecycle(pool),
-            **_scale(pool),
         )
 
     def _user_pool_lifecycle(self, pool: NodePoolSpec) -> TerraformResourceLifecycle | None:
@@ -421,8 +336,16 @@ class AksCluster(Construct):
         """The user-assigned control-plane identity's principal (object) id."""
         return self.identity.principal_id
 
+    def ref(self) -> AksClusterRef:
+        """A reference for consumers in other stacks (e.g. :class:`constructs_lib.aks.helm.AksHelmProvider`)."""
+        return AksClusterRef(name=self.resource.name, resource_group_name=self.props.resource_group_name)
 
-def _scale(pool: NodePoolSpec) -> dict:
+    def secrets_provider_identity(self) -> ManagedIdentityRef:
+        """The Key Vault secrets provider (Secrets Store CSI add-on) identity."""
+        return ManagedIdentityRef(client_id=self.secrets_provider_client_id, object_id=self.secrets_provider_object_id)
+
+
+def _scale(pool: NodePoolSpec) -> dict[str, Any]:
     if pool.autoscaling:
         return {"auto_scaling_enabled": True, "node_count": pool.node_count,
                 "min_count": pool.min_count, "max_count": pool.max_count}

@@ -14,6 +14,7 @@ from cdktf_cdktf_provider_azurerm.data_azurerm_kubernetes_cluster import DataAzu
 from cdktf_cdktf_provider_helm.provider import HelmProvider, HelmProviderKubernetes, HelmProviderKubernetesExec
 from constructs import Construct
 
+from constructs_lib.aks.props import AksClusterRef
 from constructs_lib.validation import Problems
 
 #: [MS] aks/kubelogin-authentication ("--server-id 6dae42f8-4368-4678-94ff-3960e28e3630"):
@@ -30,16 +31,15 @@ EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"
 class AksHelmProviderProps:
     """Props of :class:`AksHelmProvider`.
 
-    :param cluster_name: the AKS cluster's name (may be a cross-stack token).
-    :param resource_group_name: its resource group (may be a token).
+    :param cluster: the AKS cluster (:meth:`constructs_lib.aks.AksCluster.ref`; may hold
+        cross-stack tokens).
     :param login_mode: ``azurecli`` (default: the operator's ``az login``) or
         ``workloadidentity`` (CI: kubelogin reads AZURE_CLIENT_ID, AZURE_TENANT_ID and
         AZURE_FEDERATED_TOKEN_FILE from the environment Terraform runs in).
     :param alias: provider alias - none (the stack's default helm provider).
     """
 
-    cluster_name: str
-    resource_group_name: str
+    cluster: AksClusterRef
     login_mode: str = "azurecli"
     alias: str | None = None
 
@@ -50,7 +50,7 @@ class AksHelmProvider(Construct):
     Example::
 
         helm = AksHelmProvider(self, "helm", AksHelmProviderProps(
-            cluster_name=aks.name, resource_group_name=rg.name))
+            cluster=aks.ref()))
         # then pass provider=helm.resource to the releases that deploy to this cluster
     """
 
@@ -61,7 +61,7 @@ class AksHelmProvider(Construct):
         problems.raise_if_any()
         super().__init__(scope, id)
         self.cluster = DataAzurermKubernetesCluster(
-            self, "cluster", name=props.cluster_name, resource_group_name=props.resource_group_name)
+            self, "cluster", name=props.cluster.name, resource_group_name=props.cluster.resource_group_name)
         # kube_config (user credentials) carries host and CA also when local accounts are
         # disabled; only kube_admin_config is empty then ([P] d/kubernetes_cluster).
         kube_config = self.cluster.kube_config.get(0)
