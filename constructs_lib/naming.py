@@ -7,7 +7,7 @@ end in :attr:`Names.global_suffix`, 8 hex characters derived from a ``salt`` tha
 globally unique (the app uses its state storage account's name), so two organisations with
 an environment called ``prod`` never collide.
 
-A second region later is ``Names(environment, salt, region="westeurope")``: the region goes
+A second region later is ``Names(environment=..., salt=..., region="westeurope")``: the region goes
 into every name after the environment, and into the suffix, so both regions' resources can
 live side by side. ``region=None`` (the default) gives the single-region names this project
 has always used.
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from constructs_lib.facts import POSTGRES_PRIVATE_DNS_SUFFIX
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Names:
     """Names for ``environment`` (2-10 lowercase letters and digits).
 

@@ -57,5 +57,4 @@ class AppStack(PpmStack):
             secrets_identity=cluster.aks.secrets_provider_identity(),
             postgres_password_secret_name=data.postgres_password_secret.name,
             license_secret_name=app.license_secret_name,
-            provider=self.helm.resource,
-        ))
+        ), provider=self.helm.resource)

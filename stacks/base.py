@@ -20,7 +20,7 @@ from constructs_lib.tagging import RequiredTags
 def names_for(cfg: EnvironmentConfig) -> Names:
     """The environment's names; the salt is the state storage account's name, itself globally
     unique, so two deployments with the same ``environment`` get different global names."""
-    return Names(cfg.environment, salt=cfg.state.storage_account)
+    return Names(environment=cfg.environment, salt=cfg.state.storage_account)
 
 
 class PpmStack(TerraformStack):

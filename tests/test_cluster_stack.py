@@ -229,45 +229,41 @@ def test_the_cluster_stack_depends_on_network_only(any_synth):
     assert deps == ["network"]
 
 
-# --- typed attributes for the app stack ----------------------------------------------------------
+# --- references the cluster hands to the app stack -----------------------------------------------
 
-ATTRIBUTES = {
-    "cluster_name": ".name}",
-    "cluster_resource_group_name": "${azurerm_resource_group.resource-group.name}",
-    "cluster_id": ".id}",
-    "oidc_issuer_url": ".oidc_issuer_url}",
-    "secrets_provider_client_id": ".key_vault_secrets_provider[0].secret_identity[0].client_id}",
-    "secrets_provider_object_id": ".key_vault_secrets_provider[0].secret_identity[0].object_id}",
-    "kubelet_identity_object_id": ".kubelet_identity[0].object_id}",
-    "cluster_identity_principal_id": ".principal_id}",
+# reference.field -> how its Terraform expression ends
+REFERENCES = {
+    "ref.name": ".name}",
+    "ref.resource_group_name": "${azurerm_resource_group.resource-group.name}",
+    "secrets_provider_identity.client_id": ".key_vault_secrets_provider[0].secret_identity[0].client_id}",
+    "secrets_provider_identity.object_id": ".key_vault_secrets_provider[0].secret_identity[0].object_id}",
 }
 
 
 @pytest.fixture(scope="module")
-def resolved_attributes(tmp_path_factory) -> dict[str, tuple[object, str]]:
-    """Each ClusterStack attribute (raw value, Terraform expression), read from an app built (not
-    synthesized) from the reference config: a throwaway output per attribute, resolved in-stack."""
+def resolved_references(tmp_path_factory) -> dict[str, tuple[object, str]]:
+    """Each reference field (raw value, Terraform expression), read from an app built (not
+    synthesized) from the reference config: a throwaway output per field, resolved in-stack."""
     from cdktf import TerraformOutput
 
     from cli.builders import build_app
 
-    app = build_app(load_config(CONFIGS["reference"]), str(tmp_path_factory.mktemp("attrs")))
+    app = build_app(load_config(CONFIGS["reference"]), str(tmp_path_factory.mktemp("refs")))
     stack = app.node.find_child("cluster")
-    raw = {name: getattr(stack, name) for name in ATTRIBUTES}
+    refs = {"ref": stack.aks.ref(), "secrets_provider_identity": stack.aks.secrets_provider_identity()}
+    raw = {name: getattr(refs[name.split(".")[0]], name.split(".")[1]) for name in REFERENCES}
     for name, value in raw.items():
-        TerraformOutput(stack, f"probe_{name}", value=value)
+        TerraformOutput(stack, f"probe_{name.replace('.', '_')}", value=value)
     outputs = stack.to_terraform()["output"]
-    return {name: (raw[name], outputs[f"probe_{name}"]["value"]) for name in ATTRIBUTES}
+    return {name: (raw[name], outputs[f"probe_{name.replace('.', '_')}"]["value"]) for name in REFERENCES}
 
 
-@pytest.mark.parametrize("attribute", sorted(ATTRIBUTES))
-def test_cluster_stack_exposes_typed_attributes(resolved_attributes, attribute):
-    value, resolved = resolved_attributes[attribute]
+@pytest.mark.parametrize("field", sorted(REFERENCES))
+def test_cluster_references_resolve_to_their_resources(resolved_references, field):
+    value, resolved = resolved_references[field]
     assert isinstance(value, str)
-    assert resolved.endswith(ATTRIBUTES[attribute]), resolved
-    if attribute == "cluster_identity_principal_id":
-        assert resolved.startswith("${azurerm_user_assigned_identity.")  # user-assigned control-plane identity
-    elif attribute != "cluster_resource_group_name":
+    assert resolved.endswith(REFERENCES[field]), resolved
+    if field != "ref.resource_group_name":
         assert resolved.startswith("${azurerm_kubernetes_cluster.")
 
 
@@ -317,9 +313,12 @@ BAD_CLUSTER_CONFIGS = [
      "cluster.admin_group_object_ids[0]: got 'platform-team'"),
     ("short-maintenance-window", {"cluster__maintenance_window": {"duration_hours": 2}},
      "cluster.maintenance_window.duration_hours: got 2"),
-    # APP-003: pods plus the upgrade surge must fit the nodes; an unknown size cannot be judged.
-    ("unknown-vm-size", {"cluster__vm_size": "Standard_F8s_v2"},
-     "cluster.vm_size: got 'Standard_F8s_v2'; a size listed in config/azure_rules.py VM_SIZES"),
+    # APP-003: pods plus the upgrade surge must fit the nodes; a size outside the table needs its figures.
+    ("unlisted-vm-size-without-capacity", {"cluster__vm_size": "Standard_F8s_v2"},
+     "cluster.vm_capacity: got None (the default); the vcpus and memory_gib of Standard_F8s_v2"),
+    ("unlisted-vm-size-too-small", {"cluster__vm_size": "Standard_F8s_v2",
+                                    "cluster__vm_capacity": {"vcpus": 8, "memory_gib": 16}},
+     "app.resources.memory_request: got '8Gi' (the default); at most 5.9Gi: 2 pod(s) per Standard_F8s_v2 node"),
     ("pods-and-surge-exceed-node-memory", {"app__resources": {"memory_request": "14Gi", "memory_limit": "16Gi"}},
      "app.resources.memory_request: got '14Gi'; at most 13.9Gi: 2 pod(s) per Standard_D8_v5 node during an upgrade"),
     ("unparsable-cpu-request", {"app__resources": {"cpu_request": "two"}},
@@ -344,6 +343,12 @@ GOOD_CLUSTER_CONFIGS = [
                                               "cluster__automatic_upgrade_channel": "node-image"}),
     ("memory-optimized-nodes", {"cluster__vm_size": "Standard_E8ds_v5",
                                 "app__resources": {"memory_request": "24Gi", "memory_limit": "32Gi"}}),
+    # Any size Azure names: one outside the table is judged with the figures given for it.
+    ("unlisted-size-with-its-figures", {"cluster__vm_size": "Standard_D8s_v6",
+                                        "cluster__vm_capacity": {"vcpus": 8, "memory_gib": 32}}),
+    # Every Kubernetes quantity form: decimal suffix, fraction, exponent.
+    ("decimal-and-fractional-quantities", {"app__resources": {"memory_request": "8G", "memory_limit": "15.5Gi",
+                                                              "cpu_request": "1.5", "cpu_limit": "6000m"}}),
     ("dns-zone-id", {"cluster__app_routing_dns_zone_ids": [
         "/subscriptions/0000/resourceGroups/rg-dns/providers/Microsoft.Network/dnszones/example.com"]}),
 ]

@@ -2,7 +2,7 @@
 
 The test is parametrized over ``RULES`` itself: a rule added without a case in
 ``CASES`` fails here, so no rule ships untested. The README's rule table
-(docs/policy.md) is generated from the same table (scripts/policy_doc.py).
+(docs/policy.md) is generated from the same table (tools/docs/policy_doc.py; tests/test_docs.py).
 """
 
 from __future__ import annotations
@@ -75,9 +75,9 @@ CASES: dict[str, tuple[str, dict[str, Any], str]] = {
     "AKS-004": ("reference", {"cluster.kubernetes_version": "1.33.2"},
                 "cluster.kubernetes_version: got '1.33.2'; a minor version such as '1.33'"),
     "APP-001": ("reference", {"app.tls.enabled": True},
-                "app.tls.key_vault_certificate_uri: got None; the Key Vault certificate URI"),
+                "app.tls.key_vault_certificate_uri: got None"),
     "APP-002": ("reference", {"app.tls.key_vault_certificate_uri": "https://kv-x.vault.azure.net/certificates/ppm"},
-                "app.tls.enabled: got False; true to serve app.tls.key_vault_certificate_uri"),
+                "app.tls.enabled: got False"),
     "APP-003": ("reference", {"app.resources.cpu_request": "4"},
                 "app.resources.cpu_request: got '4'; at most 3.41 CPU: 2 pod(s) per Standard_D8_v5 node during an upgrade"),
     "APP-004": ("reference", {"app.resources.memory_request": "20Gi"},
@@ -113,26 +113,23 @@ def test_rule_refuses_a_config_that_breaks_it(rule_id):
     assert all("\n" not in line for line in err.value.problems)  # one line per problem
 
 
+def test_a_problem_about_a_value_the_user_did_not_write_says_it_is_the_default():
+    # app.tls.key_vault_certificate_uri is left out (its default None), app.resources.cpu_request is written.
+    data = mutate("reference", {"app.tls.enabled": True, "app.resources.cpu_request": "4"})
+    with pytest.raises(ConfigError) as err:
+        parse_config(data, "bad.yaml")
+    lines = {line.split(":", 1)[0]: line for line in err.value.problems}
+    assert "got None (the default); the Key Vault certificate URI" in lines["app.tls.key_vault_certificate_uri"]
+    assert "got '4'; at most" in lines["app.resources.cpu_request"]  # the user's own value: no such note
+    # A whole section left out counts too: reference.yaml writes no app.resources, so the request is the default.
+    data = mutate("reference", {"cluster.vm_size": "Standard_D4ds_v5"})
+    with pytest.raises(ConfigError) as err:
+        parse_config(data, "bad.yaml")
+    assert any(line.startswith("app.resources.memory_request: got '8Gi' (the default)") for line in err.value.problems), \
+        err.value.problems
+
+
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_shipped_configs_break_no_rule(name):
     cfg = EnvironmentConfig.model_validate(BASE[name])
     assert check(cfg) == []
-
-
-def test_readme_policy_doc_matches_the_rule_tables():
-    """docs/policy.md is generated from RULES, POLICY_RULES and .checkov.yaml."""
-    from scripts.policy_doc import DOC, render
-
-    expected = render()
-    assert all(f"| `{r.id}` | {r.cause} | {r.source} |" in expected for r in RULES)
-    assert DOC.read_text() == expected, "docs/policy.md is stale: run .venv/bin/python scripts/policy_doc.py"
-
-
-def test_readme_skip_table_matches_checkov_config():
-    """README's checkov skip table is generated from .checkov.yaml (reason and compensating control per skip)."""
-    from scripts.policy_doc import README, checkov_skips, readme_with_skip_table, CHECKOV_CONFIG
-
-    readme = README.read_text()
-    assert readme == readme_with_skip_table(readme), "README.md's skip table is stale: run .venv/bin/python scripts/policy_doc.py"
-    for skip in checkov_skips(CHECKOV_CONFIG.read_text()):
-        assert f"| `{skip.check_id}` | {skip.reason} |" in readme

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from constructs_lib.aks_props import AksClusterProps, MaintenanceWindow, NodePoolSpec, validate
+from constructs_lib.aks.props import AksClusterProps, MaintenanceWindow, NodePoolSpec, validate
 from constructs_lib.validation import PropsError
 
 WORKERS = NodePoolSpec(name="workers", vm_size="Standard_D8_v5", node_count=3, zones=("1", "2", "3"))
@@ -75,7 +75,7 @@ BAD_PROPS = [
      "maintenance_window.day_of_week: got 'Sun'"),
     ("max-surge", dataclasses.replace(BASE, workers=_pool(max_surge="lots")), "workers.max_surge: got 'lots'"),
     ("rbac-wait", dataclasses.replace(BASE, rbac_propagation_seconds=3600),
-     "rbac_propagation_seconds: got 3600; 0 to 1800 (0: no wait)"),
+     "rbac_propagation_seconds: got 3600; 0 to 1800 seconds (0: no wait)"),
 ]
 
 
@@ -127,7 +127,7 @@ def variants(tmp_path_factory) -> dict[str, dict]:
     from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
     from cdktf_cdktf_provider_time.provider import TimeProvider
 
-    from constructs_lib.aks import AksCluster
+    from constructs_lib.aks.cluster import AksCluster
 
     outdir = tmp_path_factory.mktemp("aks-variants")
     app = App(outdir=str(outdir))

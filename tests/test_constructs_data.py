@@ -15,7 +15,7 @@ from constructs_lib.diagnostics import Diagnostics, DiagnosticsProps
 from constructs_lib.key_vault import KeyVaultProps, PrivateKeyVault
 from constructs_lib.nfs_share import NfsFileShare, NfsFileShareProps
 from constructs_lib.postgres import PostgresFlexibleServer, PostgresFlexibleServerProps
-from constructs_lib.private_endpoint import PrivateEndpoint, PrivateEndpointProps
+from constructs_lib.private_endpoint import PrivateEndpoint, PrivateEndpointProps, PrivateEndpointSpec
 from constructs_lib.validation import PropsError
 
 SUBNET = "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s"
@@ -33,12 +33,12 @@ PG = PostgresFlexibleServerProps(
 )
 NFS = NfsFileShareProps(
     account_name="sttestnfs1234abcd", resource_group_name="rg-test", location="eastus2",
-    share_name="ppm-data", quota_gib=1000, private_endpoint_subnet_id=SUBNET, private_dns_zone_id=ZONE,
+    share_name="ppm-data", quota_gib=1000, private_endpoint=PrivateEndpointSpec(subnet_id=SUBNET, private_dns_zone_id=ZONE),
 )
 KV = KeyVaultProps(
     name="kv-test-1234abcd", resource_group_name="rg-test", location="eastus2",
     tenant_id="00000000-0000-0000-0000-000000000000",
-    private_endpoint_subnet_id=SUBNET, private_dns_zone_id=ZONE,
+    private_endpoint=PrivateEndpointSpec(subnet_id=SUBNET, private_dns_zone_id=ZONE),
 )
 PE = PrivateEndpointProps(
     name="pe-test", resource_group_name="rg-test", location="eastus2", subnet_id=SUBNET,

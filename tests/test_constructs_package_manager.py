@@ -16,17 +16,12 @@ import pytest
 import yaml
 from cdktf import App, TerraformStack, TerraformVariable
 
-from constructs_lib.aks_helm import AKS_ENTRA_SERVER_APP_ID, AksHelmProvider, AksHelmProviderProps
-from constructs_lib.k8s_manifests import NFS_MOUNT_OPTIONS
-from constructs_lib.package_manager import (
-    KeyVaultSecrets,
-    NfsShare,
-    PackageManagerRelease,
-    PackageManagerReleaseProps,
-    PodResources,
-    PostgresTarget,
-    chart_fullname,
-)
+from constructs_lib.aks.helm import AKS_ENTRA_SERVER_APP_ID, AksHelmProvider, AksHelmProviderProps
+from constructs_lib.package_manager.manifests import NFS_MOUNT_OPTIONS
+from constructs_lib.package_manager.props import PackageManagerReleaseProps, PodResources, validate
+from constructs_lib.package_manager.release import PackageManagerRelease
+from constructs_lib.package_manager.values import chart_fullname
+from constructs_lib.refs import AksClusterRef, KeyVaultRef, ManagedIdentityRef, NfsShareRef, PostgresTargetRef
 from constructs_lib.validation import PropsError
 from tests.helm_values import chart_values, pod_from_values, schema_errors, unknown_key_paths, without_tokens
 
@@ -37,17 +32,17 @@ def _props(**changes: Any) -> PackageManagerReleaseProps:
     base = PackageManagerReleaseProps(
         chart_version="0.20.4",
         hostname="packages.example.com",
-        postgres=PostgresTarget(fqdn="psql-t.postgres.database.azure.com", login="ppmadmin",
-                                metadata_database="packagemanager", usage_database="packagemanager_usage"),
-        share=NfsShare(resource_group_name="rg-data", storage_account_name="stppmdata", share_name="ppm-data",
-                       quota_gib=1000),
-        key_vault=KeyVaultSecrets(
-            key_vault_id="/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-data/providers/"
-                         "Microsoft.KeyVault/vaults/kv-ppm",
-            key_vault_name="kv-ppm", tenant_id="11111111-1111-1111-1111-111111111111",
-            identity_client_id="22222222-2222-2222-2222-222222222222",
-            identity_object_id="33333333-3333-3333-3333-333333333333",
-            postgres_password_secret_name="postgres-admin-password", license_secret_name="ppm-license"),
+        postgres=PostgresTargetRef(fqdn="psql-t.postgres.database.azure.com", login="ppmadmin",
+                                   metadata_database="packagemanager", usage_database="packagemanager_usage"),
+        share=NfsShareRef(resource_group_name="rg-data", storage_account_name="stppmdata", share_name="ppm-data",
+                          quota_gib=1000),
+        key_vault=KeyVaultRef(
+            id="/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-data/providers/"
+               "Microsoft.KeyVault/vaults/kv-ppm",
+            name="kv-ppm", tenant_id="11111111-1111-1111-1111-111111111111"),
+        secrets_identity=ManagedIdentityRef(client_id="22222222-2222-2222-2222-222222222222",
+                                            object_id="33333333-3333-3333-3333-333333333333"),
+        postgres_password_secret_name="postgres-admin-password",
     )
     return dataclasses.replace(base, **changes)
 
@@ -78,7 +73,7 @@ def _synth(outdir: Path, props: PackageManagerReleaseProps | None = None, *, tok
     AzurermProvider(stack, "azurerm", features=[{}])
     TimeProvider(stack, "time")
     helm = AksHelmProvider(stack, "helm", AksHelmProviderProps(
-        cluster_name="aks-t", resource_group_name="rg-cluster", login_mode=login_mode))
+        cluster=AksClusterRef(name="aks-t", resource_group_name="rg-cluster"), login_mode=login_mode))
     props = props or _props()
     if token_quota:
         quota = TerraformVariable(stack, "quota", type="number").number_value
@@ -176,8 +171,8 @@ def test_csi_identity_gets_key_vault_secrets_user_on_the_vault(default):
     (role,) = default.doc["resource"]["azurerm_role_assignment"].values()
     kv = _props().key_vault
     assert role["role_definition_name"] == "Key Vault Secrets User"
-    assert role["scope"] == kv.key_vault_id
-    assert role["principal_id"] == kv.identity_object_id
+    assert role["scope"] == kv.id
+    assert role["principal_id"] == _props().secrets_identity.object_id
     assert role["principal_type"] == "ServicePrincipal"
 
 
@@ -261,8 +256,8 @@ def test_the_pod_mounts_the_secret_provider_class_so_the_sync_happens(default):
     params = spc["spec"]["parameters"]
     kv = _props().key_vault
     assert spc["spec"]["provider"] == "azure"
-    assert params["keyvaultName"] == kv.key_vault_name and params["tenantId"] == kv.tenant_id
-    assert params["userAssignedIdentityID"] == kv.identity_client_id
+    assert params["keyvaultName"] == kv.name and params["tenantId"] == kv.tenant_id
+    assert params["userAssignedIdentityID"] == _props().secrets_identity.client_id
     assert (params["usePodIdentity"], params["useVMManagedIdentity"]) == ("false", "true")
     objects = yaml.safe_load(params["objects"])["array"]
     assert sorted(yaml.safe_load(o)["objectName"] for o in objects) == ["postgres-admin-password", "ppm-license"]
@@ -380,9 +375,9 @@ def test_every_invalid_prop_is_reported_at_once():
     props = _props(
         chart_version="latest", hostname="Packages", namespace="Team_A", replicas=3, min_available=3,
         tls_certificate_uri="https://example.com/cert", timeout_seconds=30,
-        postgres=PostgresTarget(fqdn="h", login="admin;x", metadata_database="db#1", usage_database="u",
-                                max_open_connections=0),
-        share=NfsShare(resource_group_name="rg", storage_account_name="st", share_name="s", quota_gib=0),
+        postgres=PostgresTargetRef(fqdn="h", login="admin;x", metadata_database="db#1", usage_database="u"),
+        max_open_connections=0,
+        share=NfsShareRef(resource_group_name="rg", storage_account_name="st", share_name="s", quota_gib=0),
         resources=PodResources(cpu_request="8", cpu_limit="6", memory_request="lots"),
         rbac_propagation_seconds=-1, secret_version="v 2",
     )
@@ -391,7 +386,7 @@ def test_every_invalid_prop_is_reported_at_once():
     fields = [p.split(":", 1)[0] for p in err.value.problems]
     assert fields == [
         "chart_version", "hostname", "namespace", "min_available", "timeout_seconds", "tls_certificate_uri",
-        "postgres.max_open_connections", "postgres.login", "postgres.metadata_database", "share.quota_gib",
+        "max_open_connections", "postgres.login", "postgres.metadata_database", "share.quota_gib",
         "rbac_propagation_seconds", "secret_version", "resources.cpu_request", "resources.memory_request",
     ]
     assert "a budget of every replica blocks node drains" in str(err.value)
@@ -400,11 +395,9 @@ def test_every_invalid_prop_is_reported_at_once():
 
 
 def test_tokens_are_not_judged():
-    props = _props(postgres=PostgresTarget(fqdn="${TfToken[TOKEN.1]}", login="${TfToken[TOKEN.2]}",
-                                           metadata_database="${TfToken[TOKEN.3]}", usage_database="u"))
-    from constructs_lib.package_manager import _validate
-
-    _validate(props)  # no PropsError
+    props = _props(postgres=PostgresTargetRef(fqdn="${TfToken[TOKEN.1]}", login="${TfToken[TOKEN.2]}",
+                                              metadata_database="${TfToken[TOKEN.3]}", usage_database="u"))
+    validate(props)  # no PropsError
 
 
 # --- helm provider ---------------------------------------------------------------------------
@@ -431,4 +424,4 @@ def test_helm_provider_workload_identity_mode(tmp_path):
 def test_helm_provider_refuses_an_unknown_login_mode():
     with pytest.raises(PropsError, match="login_mode: got 'devicecode'"):
         AksHelmProvider(TerraformStack(App(), "s"), "helm", AksHelmProviderProps(
-            cluster_name="a", resource_group_name="b", login_mode="devicecode"))
+            cluster=AksClusterRef(name="a", resource_group_name="b"), login_mode="devicecode"))

@@ -300,36 +300,44 @@ def test_every_stateful_resource_is_protected(any_synth):
 
 
 def test_globally_unique_names_are_deterministic_and_valid():
-    from stacks.data import global_suffix, key_vault_name, postgres_server_name, storage_account_name
+    from stacks.base import names_for
 
     cfg = load_config(CONFIGS["reference"])
-    longest = cfg.model_copy(update={"environment": "abcdefghij"})
-    other = cfg.model_copy(update={"state": cfg.state.model_copy(update={"storage_account": "stsomeoneelse"})})
-    assert global_suffix(cfg) == hashlib.sha256(b"stppmreftfstate/ppmref").hexdigest()[:8]
-    assert storage_account_name(cfg) == storage_account_name(load_config(CONFIGS["reference"]))
-    assert storage_account_name(cfg) != storage_account_name(other)  # same environment, another deployment
-    assert re.fullmatch(r"[a-z0-9]{3,24}", storage_account_name(longest))
-    assert re.fullmatch(r"(?!.*--)[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]", key_vault_name(longest))
-    assert re.fullmatch(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", postgres_server_name(longest))
+    names, longest = names_for(cfg), names_for(cfg.model_copy(update={"environment": "abcdefghij"}))
+    other = names_for(cfg.model_copy(update={"state": cfg.state.model_copy(update={"storage_account": "stsomeoneelse"})}))
+    assert names.global_suffix == hashlib.sha256(b"stppmreftfstate/ppmref").hexdigest()[:8]
+    assert names.storage_account("nfs") == names_for(load_config(CONFIGS["reference"])).storage_account("nfs")
+    assert names.storage_account("nfs") != other.storage_account("nfs")  # same environment, another deployment
+    assert re.fullmatch(r"[a-z0-9]{3,24}", longest.storage_account("nfs"))
+    assert re.fullmatch(r"(?!.*--)[A-Za-z][A-Za-z0-9-]{1,22}[A-Za-z0-9]", longest.key_vault())
+    assert re.fullmatch(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", longest.postgres_server())
 
 
-# --- typed attributes for the app stack (built, not synthesized) ------------------------------
+def test_a_second_region_gets_its_own_names_and_state_keys():
+    from constructs_lib.naming import Names
 
-# attribute -> (resource type, attribute, which resource of that type in the reference data stack)
-ATTRIBUTES = {
-    "resource_group_name": ("azurerm_resource_group", "name", None),
-    "postgres_fqdn": ("azurerm_postgresql_flexible_server", "fqdn", None),
-    "postgres_admin_login": ("azurerm_postgresql_flexible_server", "administrator_login", None),
-    "metadata_database_name": ("azurerm_postgresql_flexible_server_database", "name", "packagemanager"),
-    "usage_database_name": ("azurerm_postgresql_flexible_server_database", "name", "packagemanager_usage"),
-    "key_vault_id": ("azurerm_key_vault", "id", None),
-    "key_vault_name": ("azurerm_key_vault", "name", None),
-    "key_vault_tenant_id": ("azurerm_key_vault", "tenant_id", None),
-    "postgres_password_secret_name": ("azurerm_key_vault_secret", "name", None),
-    "storage_account_id": ("azurerm_storage_account", "id", None),
-    "storage_account_name": ("azurerm_storage_account", "name", None),
-    "storage_resource_group_name": ("azurerm_storage_account", "resource_group_name", None),
-    "share_name": ("azurerm_storage_share", "name", None),
+    one, two = Names(environment="prod", salt="stx"), Names(environment="prod", salt="stx", region="westeurope")
+    assert (one.resource_group("data"), two.resource_group("data")) == ("rg-prod-data", "rg-prod-westeurope-data")
+    assert (one.state_key("app"), two.state_key("app")) == ("prod/app.tfstate", "prod/westeurope/app.tfstate")
+    assert one.key_vault() != two.key_vault() and one.storage_account("nfs") != two.storage_account("nfs")
+    assert two.postgres_private_dns_zone() == "prod.westeurope.private.postgres.database.azure.com"
+
+
+# --- references the data stack hands to the app stack (built, not synthesized) ----------------
+
+# reference.field -> (resource type, attribute, which resource of that type in the reference data stack)
+REFERENCES = {
+    "target.fqdn": ("azurerm_postgresql_flexible_server", "fqdn", None),
+    "target.login": ("azurerm_postgresql_flexible_server", "administrator_login", None),
+    "target.metadata_database": ("azurerm_postgresql_flexible_server_database", "name", "packagemanager"),
+    "target.usage_database": ("azurerm_postgresql_flexible_server_database", "name", "packagemanager_usage"),
+    "key_vault.id": ("azurerm_key_vault", "id", None),
+    "key_vault.name": ("azurerm_key_vault", "name", None),
+    "key_vault.tenant_id": ("azurerm_key_vault", "tenant_id", None),
+    "password_secret.name": ("azurerm_key_vault_secret", "name", None),
+    "files.storage_account_name": ("azurerm_storage_account", "name", None),
+    "files.resource_group_name": ("azurerm_storage_account", "resource_group_name", None),
+    "files.share_name": ("azurerm_storage_share", "name", None),
 }
 
 
@@ -347,26 +355,46 @@ def data_stack():
     return next(s for s in app.node.children if s.node.id == "data")
 
 
-@pytest.mark.parametrize("name", sorted(ATTRIBUTES))
-def test_typed_attribute_resolves_to_its_resource(data_stack, name, reference):
-    value = getattr(data_stack, name)
+@pytest.fixture(scope="module")
+def data_references(data_stack) -> dict[str, object]:
+    pg = data_stack.cfg.postgres
+    return {"target": data_stack.postgres.target(metadata_database=pg.metadata_database,
+                                                 usage_database=pg.usage_database),
+            "key_vault": data_stack.key_vault.ref(), "files": data_stack.files.ref(),
+            "password_secret": data_stack.postgres_password_secret}
+
+
+@pytest.mark.parametrize("field", sorted(REFERENCES))
+def test_reference_resolves_to_its_resource(data_stack, data_references, field, reference):
+    owner, attribute = field.split(".")
+    value = getattr(data_references[owner], attribute)
     assert isinstance(value, str)
-    rtype, attr, resource_name = ATTRIBUTES[name]
+    rtype, attr, resource_name = REFERENCES[field]
     candidates = [key for key, body in reference.resources("data", rtype).items()
                   if resource_name is None or body["name"] == resource_name]
     assert len(candidates) == 1, (rtype, candidates)
     assert _resolve(data_stack, value) == f"${{{rtype}.{candidates[0]}.{attr}}}"
 
 
-def test_share_quota_is_a_plain_number(data_stack):
-    assert data_stack.share_quota_gib == 1000 and isinstance(data_stack.share_quota_gib, int)
+def test_share_quota_is_a_plain_number(data_references):
+    quota = data_references["files"].quota_gib
+    assert quota == 1000 and isinstance(quota, int)
 
 
-def test_no_attribute_exposes_a_secret(data_stack):
-    public = [n for n, v in vars(type(data_stack)).items() if isinstance(v, property)]
-    assert sorted(public) == sorted([*ATTRIBUTES, "share_quota_gib"])
-    for name in ATTRIBUTES:
-        assert "random_password" not in _resolve(data_stack, getattr(data_stack, name))
+def test_target_refuses_a_database_the_server_does_not_have(data_stack):
+    from constructs_lib.validation import PropsError
+
+    with pytest.raises(PropsError, match="'nope': not one of this server's databases"):
+        data_stack.postgres.target(metadata_database="nope", usage_database="packagemanager_usage")
+
+
+def test_no_reference_carries_a_secret(data_stack, data_references):
+    import dataclasses
+
+    for name, ref in data_references.items():
+        fields = [f.name for f in dataclasses.fields(ref)] if dataclasses.is_dataclass(ref) else ["name"]
+        for field_name in fields:
+            assert "random_password" not in str(_resolve(data_stack, getattr(ref, field_name))), (name, field_name)
 
 
 # --- config checks that guard this stack (docs/policy.md), one line per problem --------------

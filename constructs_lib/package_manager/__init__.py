@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from constructs_lib._exports import lazy_exports
+from constructs_lib import _lazy_exports
 
 if TYPE_CHECKING:
     from constructs_lib.package_manager.props import PackageManagerReleaseProps, PodResources
@@ -26,4 +26,4 @@ _EXPORTS = {
     "chart_values": "constructs_lib.package_manager.values",
 }
 __all__ = sorted(_EXPORTS)
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
+__getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS, globals())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 from constructs_lib.facts import DNS_LABEL, DNS_NAME, KEY_VAULT_CERTIFICATE_URI, KEY_VAULT_SECRET_NAME
 from constructs_lib.package_manager.manifests import NFS_MOUNT_OPTIONS
@@ -19,9 +19,6 @@ from constructs_lib.refs import KeyVaultRef, ManagedIdentityRef, NfsShareRef, Po
 from constructs_lib.quantity import CPU_EXAMPLES, MEMORY_EXAMPLES, parse_non_negative
 from constructs_lib.rbac import check_propagation_seconds
 from constructs_lib.validation import Problems, is_token
-
-if TYPE_CHECKING:
-    from cdktf import TerraformProvider
 
 CHART = "rstudio-pm"
 CHART_REPOSITORY = "https://helm.rstudio.com"
@@ -118,7 +115,6 @@ class PackageManagerReleaseProps:
     :param static_storage_class: ``storageClassName`` shared by the PV and the claim so
         they only match each other - ``ppm-static-nfs``; must not name a StorageClass that
         provisions volumes.
-    :param provider: the helm provider - the stack's default one.
     """
 
     chart_version: str
@@ -143,7 +139,6 @@ class PackageManagerReleaseProps:
     timeout_seconds: int = 900
     chart_repository: str = CHART_REPOSITORY
     static_storage_class: str = "ppm-static-nfs"
-    provider: "TerraformProvider | None" = None
 
 
 def validate(props: PackageManagerReleaseProps) -> None:

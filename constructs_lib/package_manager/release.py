@@ -9,7 +9,7 @@ Props and validation: :mod:`constructs_lib.package_manager.props`; the values:
 
 from __future__ import annotations
 
-from cdktf import ITerraformDependable
+from cdktf import ITerraformDependable, TerraformProvider
 from cdktf_cdktf_provider_helm.release import Release
 from cdktf_cdktf_provider_time.sleep import Sleep
 from constructs import Construct
@@ -39,7 +39,8 @@ class PackageManagerRelease(Construct):
     ``claim_name``, ``secret_provider_class_name``, ``postgres_secret_name``, ``license_secret_name``.
     """
 
-    def __init__(self, scope: Construct, id: str, props: PackageManagerReleaseProps) -> None:
+    def __init__(self, scope: Construct, id: str, props: PackageManagerReleaseProps, *,
+                 provider: TerraformProvider | None = None) -> None:
         validate(props)
         super().__init__(scope, id)
         self.props = props
@@ -86,7 +87,7 @@ class PackageManagerRelease(Construct):
             values=[values_yaml(self.values)],
             # The pods can only start once the CSI identity may read the vault.
             depends_on=wait_for,
-            provider=props.provider,
+            provider=provider,
         )
 
     @property

@@ -39,6 +39,7 @@ from constructs_lib import (  # noqa: E402
     PostgresFlexibleServerProps,
     PrivateDnsZone,
     PrivateDnsZoneProps,
+    PrivateEndpointSpec,
     RequiredTags,
     SpokeNetwork,
     SubnetSpec,
@@ -121,8 +122,8 @@ class DataStack(TerraformStack):
             location=LOCATION,
             share_name="shared-data",
             quota_gib=256,
-            private_endpoint_subnet_id=net.network.subnets["private-endpoints"].id,
-            private_dns_zone_id=net.files_dns.id,
+            private_endpoint=PrivateEndpointSpec(subnet_id=net.network.subnets["private-endpoints"].id,
+                                                 private_dns_zone_id=net.files_dns.id),
         ))
         # Escape hatch: every construct exposes its main resource as `.resource`.
         TerraformOutput(self, "postgres_fqdn", value=self.postgres.fqdn)
