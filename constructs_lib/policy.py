@@ -113,7 +113,7 @@ def _no_public_blobs(policy: "PolicyChecks", subject: Subject) -> Iterator[Findi
 POLICY_RULES: tuple[PolicyRule, ...] = (
     PolicyRule("POL-001", "Stateful resource without lifecycle.prevent_destroy",
                "A destroy, or a change that forces replacement, would delete the database, share or vault.",
-               "Terraform language docs, lifecycle meta-argument prevent_destroy; issue 7 (stateful resources)",
+               "[TF] language/meta-arguments/lifecycle (prevent_destroy)",
                _prevent_destroy),
     PolicyRule("POL-002", "Taggable resource without every required tag",
                "Cost allocation, ownership and policy assignments rely on the environment's tags.",
