@@ -9,11 +9,11 @@ NODE_STAMP := node_modules/.installed
 # No HashiCorp version-check calls from the cdktf CLI or Terraform (offline machines, CI).
 export CHECKPOINT_DISABLE := 1
 
-.PHONY: setup synth test bench clean bootstrap plan deploy help
+.PHONY: setup synth test bench clean bootstrap plan deploy docs help
 
-## help: list the targets
+## help: list the targets (a `## name: text` line per target; a further `## ` line continues it, indented)
 help:
-	@grep -E '^## ' Makefile | sed 's/^## /  /'
+	@awk '/^## [A-Za-z0-9_-]+:/ { sub(/^## /, "  "); print; next } /^## / { sub(/^## /, "      "); print }' $(firstword $(MAKEFILE_LIST))
 
 
 setup: $(VENV_STAMP) $(NODE_STAMP)
@@ -60,15 +60,18 @@ $(BENCH_STAMP): $(BENCH_TS)/package.json $(BENCH_TS)/package-lock.json
 ## bench: median/min/max synth wall time, ROUNDS (7) interleaved rounds: reference config lazy vs eager vs a TypeScript cdktf app
 bench: setup $(BENCH_STAMP)
 	cd $(BENCH_TS) && node_modules/.bin/tsc -p .
-	$(PY) scripts/bench.py --rounds $(ROUNDS)
+	$(PY) bench/bench.py --rounds $(ROUNDS)
 
-.PHONY: diagram
 DIAGRAM_CONFIG ?= config/reference.yaml
-## diagram: synthesize DIAGRAM_CONFIG (reference) to cdktf.out/ and redraw docs/architecture.md (Mermaid) from it
-diagram: setup
+## docs: regenerate every generated doc: synthesize DIAGRAM_CONFIG (reference) to cdktf.out/ and redraw
+## docs/architecture.md from it; docs/policy.md and README's skip table; docs/library.md (tools/docs/)
+docs: setup
 	PPM_CONFIG=$(DIAGRAM_CONFIG) CDKTF_OUTDIR=cdktf.out $(PY) main.py
-	$(PY) scripts/diagram.py --outdir cdktf.out --output docs/architecture.md
+	$(PY) tools/docs/diagram.py --outdir cdktf.out --output docs/architecture.md
+	$(PY) tools/docs/policy_doc.py
+	$(PY) tools/docs/library_doc.py
 
-## clean: remove generated output (keeps .venv and node_modules)
+## clean: remove generated output, build leftovers and interrupted synths' staging dirs (keeps .venv, node_modules)
 clean:
-	rm -rf cdktf.out cdktf.out.bootstrap plans .pytest_cache build *.egg-info
+	rm -rf cdktf.out cdktf.out.bootstrap plans .pytest_cache build *.egg-info $(BENCH_TS)/build \
+		.cdktf.out.staging-* .cdktf.out.previous-* .cdktf.out.bootstrap.staging-* .cdktf.out.bootstrap.previous-*

@@ -14,7 +14,7 @@ it). Wall time is measured around each child process. Prints median/min/max per
 variant, the ratios, the machine, and whether the lazy and eager outputs of the last
 round are byte-identical.
 
-    .venv/bin/python scripts/bench.py [--rounds 7] [--config config/reference.yaml] [--json out.json]
+    .venv/bin/python bench/bench.py [--rounds 7] [--config config/reference.yaml] [--json out.json]
 """
 
 from __future__ import annotations

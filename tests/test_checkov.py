@@ -1,7 +1,8 @@
-"""checkov on every stack of both shipped configs: zero failed checks, with the project's .checkov.yaml.
+"""checkov on every stack of both shipped configs: zero failed checks, with the project's .checkov.yaml
+and each stack's own skips (the records of policy/checkov_skips.py that name it).
 
 checkov runs once per (config, stack) in a session fixture, through
-scripts/checkov_all.py (checkov imported once, one forked process per stack, two at
+tests/support/checkov_all.py (checkov imported once, one forked process per stack, two at
 a time); each test then asserts on the parsed JSON. A run that crashed, printed
 nothing, printed something that is not checkov's JSON, checked nothing where it has
 checks, or hit a parsing error is a failure, never a pass.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -21,17 +23,19 @@ from typing import Any
 import pytest
 import yaml
 
-from scripts.policy_doc import COMPENSATING, checkov_skips
+from policy.checkov_skips import MAX_SKIPS, MIN_REASON_WORDS, SKIPS, skips_for
+from policy.checkov_skips import STACKS as SKIPPABLE_STACKS
 from tests.conftest import CONFIGS, ROOT, STACKS
+from tests.support.checkov_all import skip_args
 
 CHECKOV_CONFIG = ROOT / ".checkov.yaml"
-MAX_SKIPS = 14
-MIN_REASON_WORDS = 5
-#: Stacks scanned at a time (forked children of scripts/checkov_all.py; the machine has 2 vCPU).
+#: The only keys .checkov.yaml may hold: global settings (skips are per stack, in policy/checkov_skips.py).
+GLOBAL_SETTINGS = {"framework", "compact", "quiet", "skip-download"}
+#: Stacks scanned at a time (forked children of tests/support/checkov_all.py; the machine has 2 vCPU).
 WORKERS = int(os.environ.get("PPM_CHECKOV_WORKERS", "2"))
 #: The checkov console script installed next to this interpreter (requirements.txt pins checkov 3.x).
 CHECKOV = [str(Path(sys.executable).parent / "checkov")]
-CHECKOV_ALL = ROOT / "scripts" / "checkov_all.py"
+CHECKOV_ALL = ROOT / "tests" / "support" / "checkov_all.py"
 
 
 class CheckovRunError(AssertionError):
@@ -51,27 +55,31 @@ class CheckovRun:
     failed: list[dict[str, Any]] = field(default_factory=list)
 
 
-def run_checkov(directory: Path, target: str) -> CheckovRun:
-    """Run the checkov CLI on one synthesized stack directory with the project's config file."""
+def run_checkov(directory: Path, target: str, stack: str | None = None) -> CheckovRun:
+    """Run the checkov CLI on one synthesized stack directory with the project's config file and ``stack``'s skips."""
     cmd = [*CHECKOV, "-d", str(directory), "--framework", "terraform_json",
-           "--config-file", str(CHECKOV_CONFIG), "-o", "json"]
+           "--config-file", str(CHECKOV_CONFIG), *skip_args(stack), "-o", "json"]
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
     return parse_run(CheckovRun(target, proc.returncode, proc.stdout, proc.stderr, time.perf_counter() - start))
 
 
-def run_checkov_many(jobs: dict[str, Path], out: Path, config_file: Path = CHECKOV_CONFIG,
-                     cwd: Path = ROOT) -> dict[str, CheckovRun | CheckovRunError]:
-    """The same run per directory through scripts/checkov_all.py: checkov imported once, one fork per stack."""
+def run_checkov_many(jobs: dict[str, Path], out: Path, stacks: dict[str, str] | None = None,
+                     config_file: Path = CHECKOV_CONFIG, cwd: Path = ROOT) -> dict[str, CheckovRun | CheckovRunError]:
+    """The same run per directory through tests/support/checkov_all.py: checkov imported once, one fork per stack.
+
+    ``stacks`` maps a job to the stack whose skips it gets; a job not in it runs with no skip at all.
+    """
     out.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, str(CHECKOV_ALL), "--out", str(out), "--jobs", str(WORKERS),
-           "--config-file", str(config_file), *(f"{name}={path}" for name, path in jobs.items())]
+           "--config-file", str(config_file), *(f"--stack={name}={stack}" for name, stack in (stacks or {}).items()),
+           *(f"{name}={path}" for name, path in jobs.items())]
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=900)
     results: dict[str, CheckovRun | CheckovRunError] = {}
     for name in jobs:
         files = {suffix: out / f"{name}.{suffix}" for suffix in ("json", "err", "rc")}
         if not files["rc"].exists():
-            results[name] = CheckovRunError(f"checkov on {name} never finished (scripts/checkov_all.py exited "
+            results[name] = CheckovRunError(f"checkov on {name} never finished (tests/support/checkov_all.py exited "
                                             f"{proc.returncode}):\n{proc.stderr[-1500:]}")
             continue
         run = CheckovRun(name, int(files["rc"].read_text()), files["json"].read_text(), files["err"].read_text(), 0.0)
@@ -127,15 +135,19 @@ def describe(check: dict[str, Any], stack_json: dict[str, Any] | None = None) ->
 
 @pytest.fixture(scope="session")
 def checkov_runs(synths, state_synths, tmp_path_factory) -> dict[tuple[str, str], CheckovRun | CheckovRunError]:
-    """checkov on every (config, stack), plus one planted failing stack that proves failures are seen."""
+    """checkov on every (config, stack) with that stack's skips, plus planted stacks that prove failures are seen."""
     jobs = {f"{config}-{stack}": synths[config].outdir / "stacks" / stack for config in CONFIGS for stack in STACKS}
     jobs.update({f"{config}-state": state.outdir / "stacks" / "state" for config, state in state_synths.items()})
+    stacks = {name: name.split("-", 1)[1] for name in jobs}
     planted = tmp_path_factory.mktemp("checkov-planted")
     (planted / "cdk.tf.json").write_text(json.dumps(PLANTED_STACK))
-    jobs["planted-insecure"] = planted
+    jobs["planted-insecure"] = planted  # no skips
+    for stack in ("state", "data", "network"):  # the same storage account with one stack's skips
+        jobs[f"planted-as{stack}"] = planted
+        stacks[f"planted-as{stack}"] = stack
     jobs["planted-absent"] = planted / "absent"  # checkov logs an error, prints nothing and exits 0
     start = time.perf_counter()
-    results = run_checkov_many(jobs, tmp_path_factory.mktemp("checkov-out"))
+    results = run_checkov_many(jobs, tmp_path_factory.mktemp("checkov-out"), stacks)
     print(f"\ncheckov: {len(jobs)} stacks in {time.perf_counter() - start:.1f}s wall ({WORKERS} at a time)")
     return {tuple(name.split("-", 1)): result for name, result in results.items()}
 
@@ -163,7 +175,7 @@ def assert_checkov_verdict(run: CheckovRun, body: dict[str, Any], checkable_type
     failures = "\n  ".join(sorted({describe(c, body) for c in run.failed}))
     assert not run.failed and run.summary["failed"] == 0, (
         f"checkov: {len(run.failed)} failed check(s) in {run.target} - fix the construct, or (only if the "
-        f"design cannot pass by nature) skip it in .checkov.yaml with a reason:\n  {failures}")
+        f"design cannot pass by nature) add a record for this stack to policy/checkov_skips.py:\n  {failures}")
     assert run.summary["parsing_errors"] == 0, f"checkov could not parse {run.target}: {run.summary}"
     types = set(body.get("resource", {}))
     if types & checkable_types:
@@ -219,10 +231,23 @@ def test_a_real_run_that_printed_nothing_is_a_failure(checkov_runs):
 
 
 def test_forked_run_gives_what_the_checkov_cli_gives(checkov_runs, reference):
-    """scripts/checkov_all.py is only a faster way to run the CLI: same JSON for the same stack."""
-    cli = run_checkov(reference.outdir / "stacks" / "data", "reference/data (CLI)")
+    """tests/support/checkov_all.py is only a faster way to run the CLI: same JSON for the same stack and skips."""
+    cli = run_checkov(reference.outdir / "stacks" / "data", "reference/data (CLI)", stack="data")
     forked = _run(checkov_runs, "reference", "data")
     assert (cli.returncode, json.loads(cli.stdout)) == (forked.returncode, json.loads(forked.stdout))
+
+
+@pytest.mark.parametrize("stack", ["state", "data", "network"])
+def test_harness_skips_exactly_the_stacks_own_checks(checkov_runs, stack):
+    """The planted storage account fails several skipped checks; scanned as ``stack`` only that stack's disappear."""
+    unskipped = {c["check_id"] for c in _run(checkov_runs, "planted", "insecure").failed}
+    scoped = {c["check_id"] for c in _run(checkov_runs, "planted", f"as{stack}").failed}
+    own = set(skips_for(stack))
+    assert unskipped - scoped == own & unskipped, f"scanned as {stack}: suppressed {sorted(unskipped - scoped)}"
+    skipped_elsewhere = {s.check_id for s in SKIPS if stack not in s.stacks} & unskipped
+    assert skipped_elsewhere and skipped_elsewhere <= scoped, "other stacks' skips must still fail here"
+    if stack != "network":
+        assert own & unskipped, f"the planted account should fail some of {stack}'s skipped checks"
 
 
 @pytest.mark.parametrize("stdout, returncode, message", [
@@ -245,35 +270,38 @@ def test_a_run_with_nothing_to_check_is_not_a_pass(checkable_types):
         assert_checkov_verdict(run, stack, checkable_types)
 
 
-# --- .checkov.yaml ------------------------------------------------------------------------------
+# --- .checkov.yaml and the skip records --------------------------------------------------------
 
-def test_checkov_config_skips_are_few_and_each_gives_a_reason():
-    text = CHECKOV_CONFIG.read_text()
-    config = yaml.safe_load(text)
-    skips = config.get("skip-check") or []
-    entries = checkov_skips(text)
-    assert [e.check_id for e in entries] == skips, "every skip-check entry must be on its own '- ID  # reason' line"
-    assert len(skips) <= MAX_SKIPS, f"{len(skips)} skips; at most {MAX_SKIPS}: fix the constructs instead"
-    assert len(set(skips)) == len(skips), f"duplicate skips: {skips}"
-    short = [f"{e.check_id}: {e.comment!r}" for e in entries if len(e.reason.split()) < MIN_REASON_WORDS]
-    assert not short, f"each skip needs a same-line reason of at least {MIN_REASON_WORDS} words:\n" + "\n".join(short)
-    uncontrolled = [e.check_id for e in entries if not e.control]
-    assert not uncontrolled, ("README's skip table needs a compensating control for each skip: add it to "
-                              f"COMPENSATING in scripts/policy_doc.py (or end the line with '; compensating "
-                              f"control: <control>') for {uncontrolled}")
-    assert "terraform_json" in config.get("framework", []), config.get("framework")
+def test_checkov_config_holds_only_global_settings():
+    config = yaml.safe_load(CHECKOV_CONFIG.read_text())
+    assert set(config) <= GLOBAL_SETTINGS, (f".checkov.yaml may hold only {sorted(GLOBAL_SETTINGS)}; a skip is a "
+                                            f"record in policy/checkov_skips.py: {sorted(set(config) - GLOBAL_SETTINGS)}")
+    assert config.get("framework") == ["terraform_json"], config.get("framework")
     assert not config.get("soft-fail") and not config.get("soft-fail-on"), "soft-fail would hide failures"
 
 
-def test_skip_parser_reads_ids_reasons_and_controls():
-    text = ("framework:\n  - terraform_json\nskip-check:\n"
-            "  - CKV_AZURE_206  # NFS shares cannot use GRS at all; compensating control: ZRS and backups\n"
-            "  - CKV_FAKE_1\n# comment\nquiet: true\n  - CKV_NOT_A_SKIP\n")
-    skips = checkov_skips(text)
-    assert [(s.check_id, s.reason, s.control) for s in skips] == [
-        ("CKV_AZURE_206", "NFS shares cannot use GRS at all", "ZRS and backups"), ("CKV_FAKE_1", "", "")]
+def test_skip_records_are_few_unique_scoped_and_explained():
+    ids = [s.check_id for s in SKIPS]
+    assert len(ids) <= MAX_SKIPS, f"{len(ids)} skips; at most {MAX_SKIPS}: fix the constructs instead"
+    assert len(set(ids)) == len(ids), f"one record per check: {sorted(i for i in ids if ids.count(i) > 1)}"
+    problems = []
+    for skip in SKIPS:
+        if not re.fullmatch(r"CKV2?_[A-Z0-9]+_\d+", skip.check_id):
+            problems.append(f"{skip.check_id}: not a checkov id")
+        if not skip.stacks or len(set(skip.stacks)) != len(skip.stacks) or set(skip.stacks) - set(SKIPPABLE_STACKS):
+            problems.append(f"{skip.check_id}: stacks {skip.stacks} (each once, among {SKIPPABLE_STACKS})")
+        if len(skip.reason.split()) < MIN_REASON_WORDS:
+            problems.append(f"{skip.check_id}: a reason of at least {MIN_REASON_WORDS} words, got {skip.reason!r}")
+        if not skip.control.strip():
+            problems.append(f"{skip.check_id}: no compensating control (README's table shows it)")
+    assert not problems, "\n".join(problems)
+    assert set(SKIPPABLE_STACKS) == {*STACKS, "state"}
 
 
-def test_no_compensating_control_for_a_check_that_is_not_skipped():
-    skipped = {s.check_id for s in checkov_skips(CHECKOV_CONFIG.read_text())}
-    assert not set(COMPENSATING) - skipped, f"stale entries in scripts/policy_doc.py COMPENSATING: {set(COMPENSATING) - skipped}"
+def test_harness_gives_each_stack_only_its_own_skips():
+    assert skip_args(None) == []
+    for stack in SKIPPABLE_STACKS:
+        named = [s.check_id for s in SKIPS if stack in s.stacks]
+        assert skip_args(stack) == (["--skip-check", ",".join(named)] if named else []), stack
+    with pytest.raises(ValueError, match="unknown stack"):
+        skip_args("nonexistent")

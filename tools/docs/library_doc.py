@@ -1,7 +1,7 @@
 """Regenerate the generated parts of docs/library.md from the library itself, so the doc cannot drift.
 
-    .venv/bin/python scripts/library_doc.py          # rewrite the generated blocks of docs/library.md
-    .venv/bin/python scripts/library_doc.py --check  # exit 1 if the file is stale (tests assert the same)
+    .venv/bin/python tools/docs/library_doc.py          # rewrite the generated blocks of docs/library.md
+    .venv/bin/python tools/docs/library_doc.py --check  # exit 1 if the file is stale (tests/test_docs.py asserts the same)
 
 Two blocks are generated; everything outside them is hand-written and kept as is:
 
@@ -12,7 +12,7 @@ Two blocks are generated; everything outside them is hand-written and kept as is
   takes (directly or nested), with each field's type, default and the field's ``:param:``
   text from the dataclass docstring.
 
-A block is delimited by ``<!-- BEGIN GENERATED: <name> ... -->`` and ``<!-- END GENERATED: <name> -->``.
+A block is delimited by ``<!-- <name>:begin ... -->`` and ``<!-- <name>:end -->`` (tools/docs/markers.py).
 """
 
 from __future__ import annotations
@@ -27,7 +27,13 @@ import typing
 from pathlib import Path
 from typing import Any, Iterator
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tools.docs.markers import Output, replace_block, write_or_check  # noqa: E402
+
+GENERATOR = "tools/docs/library_doc.py"
 DOC = ROOT / "docs" / "library.md"
 EXAMPLE = ROOT / "examples" / "library_app" / "main.py"
 
@@ -41,14 +47,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "Aspects": ("RequiredTags", "PolicyChecks"),
 }
 
-_BEGIN = "<!-- BEGIN GENERATED: {name} (scripts/library_doc.py; do not edit by hand) -->"
-_END = "<!-- END GENERATED: {name} -->"
 _PARAM = re.compile(r":param (\w+):")
-
-
-def _setup_path() -> None:
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
 
 
 # --------------------------------------------------------------------------- docstrings
@@ -100,7 +99,6 @@ def _cell(text: str) -> str:
 
 # --------------------------------------------------------------------------- introspection
 def exported() -> dict[str, Any]:
-    _setup_path()
     import constructs_lib
 
     return {name: getattr(constructs_lib, name) for name in constructs_lib.__all__}
@@ -251,36 +249,21 @@ def render_example() -> str:
     return "```python\n" + EXAMPLE.read_text().rstrip("\n") + "\n```"
 
 
-def replace_block(text: str, name: str, body: str) -> str:
-    begin, end = _BEGIN.format(name=name), _END.format(name=name)
-    start, stop = text.find(begin), text.find(end)
-    if start < 0 or stop < start:
-        raise SystemExit(f"{DOC}: missing the markers {begin!r} ... {end!r}")
-    return text[:start + len(begin)] + "\n" + body + "\n" + text[stop:]
-
-
 def render(text: str) -> str:
     """``text`` (the current doc) with both generated blocks brought up to date."""
-    text = replace_block(text, "example", render_example())
-    return replace_block(text, "reference", render_reference())
+    text = replace_block(text, "example", render_example(), GENERATOR)
+    return replace_block(text, "reference", render_reference(), GENERATOR)
+
+
+def outputs() -> list[Output]:
+    return [Output(DOC, render)]
 
 
 def main(argv: list[str]) -> int:
-    current = DOC.read_text()
-    wanted = render(current)
-    if "--check" in argv:
-        if wanted != current:
-            print(f"{DOC.relative_to(ROOT)} is stale: run .venv/bin/python scripts/library_doc.py", file=sys.stderr)
-            return 1
-        return 0
-    if wanted != current:
-        DOC.write_text(wanted)
-        print(f"rewrote {DOC.relative_to(ROOT)}")
-    return 0
+    return write_or_check(outputs(), check="--check" in argv)
 
 
 if __name__ == "__main__":
-    _setup_path()
     from cli.process import use_supported_node  # the project's Node for jsii (no EOL warning box)
 
     use_supported_node()

@@ -1,0 +1,1 @@
+"""Documentation generators (`make docs`): diagram.py, policy_doc.py, library_doc.py, sharing markers.py."""
