@@ -78,7 +78,7 @@ def _synth(outdir: Path, props: PackageManagerReleaseProps | None = None, *, tok
     if token_quota:
         quota = TerraformVariable(stack, "quota", type="number").number_value
         props = dataclasses.replace(props, share=dataclasses.replace(props.share, quota_gib=quota))
-    PackageManagerRelease(stack, "ppm", dataclasses.replace(props, provider=helm.resource))
+    PackageManagerRelease(stack, "ppm", props, provider=helm.resource)
     app.synth()
     return Synthesized(json.loads((outdir / "stacks" / "t" / "cdk.tf.json").read_text()))
 
