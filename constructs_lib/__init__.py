@@ -2,7 +2,7 @@
 
 Importing this package has no side effects and loads no provider bindings: constructs are
 imported on first attribute access (PEP 562), while type checkers see every name's real type
-through the ``TYPE_CHECKING`` imports below (``tests/test_library.py`` keeps the two lists equal).
+through the ``TYPE_CHECKING`` imports below (``tests/test_public_api.py`` keeps the two lists equal).
 To load provider bindings lazily in your own app, call :func:`constructs_lib.lazy_providers.enable`
 before your first provider import (opt-in).
 """
@@ -12,27 +12,67 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from constructs_lib.aks.cluster import AksCluster
-    from constructs_lib.aks.container_insights import ContainerInsights, ContainerInsightsProps
-    from constructs_lib.aks.helm import AksHelmProvider, AksHelmProviderProps
-    from constructs_lib.aks.props import AksClusterProps, MaintenanceWindow, NodePoolSpec
-    from constructs_lib.diagnostics import Diagnostics, DiagnosticsProps
-    from constructs_lib.key_vault import KeyVaultProps, PrivateKeyVault
-    from constructs_lib.log_analytics import LogAnalyticsProps, LogAnalyticsWorkspace
-    from constructs_lib.naming import Names
-    from constructs_lib.network import InboundRule, SpokeNetwork, SubnetSpec, VirtualNetworkProps
-    from constructs_lib.nfs_share import NfsFileShare, NfsFileShareProps
-    from constructs_lib.package_manager.props import PackageManagerReleaseProps, PodResources
-    from constructs_lib.package_manager.release import PackageManagerRelease
-    from constructs_lib.policy import POLICY_RULES, PolicyChecks
-    from constructs_lib.postgres import PostgresFlexibleServer, PostgresFlexibleServerProps
-    from constructs_lib.private_dns import PrivateDnsZone, PrivateDnsZoneProps
-    from constructs_lib.private_endpoint import PrivateEndpoint, PrivateEndpointProps, PrivateEndpointSpec
-    from constructs_lib.refs import AksClusterRef, KeyVaultRef, ManagedIdentityRef, NfsShareRef, PostgresTargetRef
-    from constructs_lib.state_backend import StateBackend, StateBackendProps
-    from constructs_lib.tagging import RequiredTags
-    from constructs_lib.validation import PropsError
+if TYPE_CHECKING:  # `import X as X`: an explicit re-export, also under mypy --strict (no implicit re-export)
+    from constructs_lib.aks.cluster import AksCluster as AksCluster
+    from constructs_lib.aks.container_insights import (
+        ContainerInsights as ContainerInsights,
+        ContainerInsightsProps as ContainerInsightsProps,
+    )
+    from constructs_lib.aks.helm import (
+        AksHelmProvider as AksHelmProvider,
+        AksHelmProviderProps as AksHelmProviderProps,
+    )
+    from constructs_lib.aks.props import (
+        AksClusterProps as AksClusterProps,
+        MaintenanceWindow as MaintenanceWindow,
+        NodePoolSpec as NodePoolSpec,
+    )
+    from constructs_lib.diagnostics import Diagnostics as Diagnostics, DiagnosticsProps as DiagnosticsProps
+    from constructs_lib.key_vault import KeyVaultProps as KeyVaultProps, PrivateKeyVault as PrivateKeyVault
+    from constructs_lib.log_analytics import (
+        LogAnalyticsProps as LogAnalyticsProps,
+        LogAnalyticsWorkspace as LogAnalyticsWorkspace,
+    )
+    from constructs_lib.naming import Names as Names
+    from constructs_lib.network import (
+        InboundRule as InboundRule,
+        SpokeNetwork as SpokeNetwork,
+        SubnetSpec as SubnetSpec,
+        VirtualNetworkProps as VirtualNetworkProps,
+    )
+    from constructs_lib.nfs_share import NfsFileShare as NfsFileShare, NfsFileShareProps as NfsFileShareProps
+    from constructs_lib.package_manager.props import (
+        PackageManagerReleaseProps as PackageManagerReleaseProps,
+        PodResources as PodResources,
+    )
+    from constructs_lib.package_manager.release import PackageManagerRelease as PackageManagerRelease
+    from constructs_lib.policy import POLICY_RULES as POLICY_RULES, PolicyChecks as PolicyChecks
+    from constructs_lib.postgres import (
+        PostgresFlexibleServer as PostgresFlexibleServer,
+        PostgresFlexibleServerProps as PostgresFlexibleServerProps,
+    )
+    from constructs_lib.private_dns import (
+        PrivateDnsZone as PrivateDnsZone,
+        PrivateDnsZoneProps as PrivateDnsZoneProps,
+    )
+    from constructs_lib.private_endpoint import (
+        PrivateEndpoint as PrivateEndpoint,
+        PrivateEndpointProps as PrivateEndpointProps,
+        PrivateEndpointSpec as PrivateEndpointSpec,
+    )
+    from constructs_lib.refs import (
+        AksClusterRef as AksClusterRef,
+        KeyVaultRef as KeyVaultRef,
+        ManagedIdentityRef as ManagedIdentityRef,
+        NfsShareRef as NfsShareRef,
+        PostgresTargetRef as PostgresTargetRef,
+    )
+    from constructs_lib.state_backend import (
+        StateBackend as StateBackend,
+        StateBackendProps as StateBackendProps,
+    )
+    from constructs_lib.tagging import RequiredTags as RequiredTags
+    from constructs_lib.validation import PropsError as PropsError
 
 _EXPORTS = {
     "AksCluster": "constructs_lib.aks.cluster",
@@ -82,13 +122,14 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'constructs_lib' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+if not TYPE_CHECKING:  # hidden from type checkers: a module __getattr__ would type every unknown name as Any
+    def __getattr__(name: str) -> Any:
+        module = _EXPORTS.get(name)
+        if module is None:
+            raise AttributeError(f"module 'constructs_lib' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
 
 
 def __dir__() -> list[str]:

@@ -1,9 +1,10 @@
 """Load the prebuilt cdktf provider packages lazily.
 
 Why: the prebuilt bindings' root ``__init__`` imports every resource submodule
-(1,527 for azurerm), which costs ~5 s of a ~7 s synth on a 2-core machine
-(../shared/reference/FACTS.md, "Measured here"). A cdktf app only needs the
-submodules it uses.
+(1,527 for azurerm), which costs ~5 s per synth on a 2-core machine (measured in
+docs/performance.md, "Where the time went": this repository's four-stack synth takes
+about 10 s with stock imports and 1.5 s lazily). A cdktf app only needs the submodules
+it uses.
 
 How: for each package we create the package module object from its import
 spec *without executing its ``__init__``* (``__path__`` is set, so
@@ -26,6 +27,11 @@ The variables are set only around the kernel start and restored right after, so 
 other child process sees them. If jsii's kernel was already running before
 :func:`enable`, this part silently does not apply (correct, just slower).
 
+Fallback: the Python side relies on two private names of ``jsii._reference_map``
+(:data:`JSII_INTERNALS`). If the installed jsii lacks either, :func:`enable` changes nothing
+(the stock eager imports on both sides, the same output, only slower) and says so with a
+``RuntimeWarning`` naming what is missing, instead of breaking the app's synth.
+
 Opt-in only: importing :mod:`constructs_lib` never calls :func:`enable`. An app
 calls it once, before its first cdktf or provider import (``main.py`` does). Setting
 ``PPM_EAGER_IMPORTS=1`` makes :func:`enable` a no-op, i.e. stock eager imports on
@@ -35,11 +41,13 @@ both sides; the test suite synthesizes both ways and asserts byte-identical outp
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import importlib.util
 import json
 import os
 import sys
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
@@ -59,6 +67,29 @@ _TRUTHY = {"1", "true", "yes", "on"}
 NODE_HOOK = Path(__file__).resolve().with_name("_jsii_lazy_index.cjs")
 #: Read by :data:`NODE_HOOK`: comma-separated jsii assembly names to load lazily.
 LAZY_INDEX_ENV = "PPM_JSII_LAZY_INDEX"
+
+
+#: The private names of ``jsii._reference_map`` that lazy loading needs (jsii >= 1.142): the
+#: FQN -> submodule map :func:`enable` fills in, and the on-demand import that reads it.
+JSII_INTERNALS = ("_submodule_fqn_map", "_try_import_type_module")
+
+
+def missing_jsii_internals() -> list[str]:
+    """The :data:`JSII_INTERNALS` that the installed jsii lacks, as dotted names (empty: all there)."""
+    try:
+        from jsii import _reference_map
+    except ImportError as error:
+        return [f"jsii._reference_map ({error})"]
+    fqn_map, on_demand_import = (getattr(_reference_map, name, None) for name in JSII_INTERNALS)
+    present = (isinstance(fqn_map, MutableMapping), callable(on_demand_import))
+    return [f"jsii._reference_map.{name}" for name, ok in zip(JSII_INTERNALS, present) if not ok]
+
+
+def _jsii_version() -> str:
+    try:
+        return importlib.metadata.version("jsii")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def eager_requested() -> bool:
@@ -110,9 +141,18 @@ def enable(packages: dict[str, str] | None = None) -> list[str]:
 
     Call before the first import of cdktf or any provider module. Packages already
     imported (eagerly) and packages not installed are left alone. Returns the
-    module names that were set up lazily (empty when ``PPM_EAGER_IMPORTS`` is set).
+    module names that were set up lazily (empty when ``PPM_EAGER_IMPORTS`` is set, or
+    when the installed jsii lacks one of :data:`JSII_INTERNALS`: then a ``RuntimeWarning``
+    names it and everything stays eager).
     """
     if eager_requested():
+        return []
+    missing = missing_jsii_internals()
+    if missing:
+        warnings.warn(
+            f"constructs_lib.lazy_providers.enable(): jsii {_jsii_version()} has no {', '.join(missing)}; "
+            "falling back to the provider packages' stock eager imports (same output, slower synth)",
+            RuntimeWarning, stacklevel=2)
         return []
     todo = []
     for module_name, assembly in (packages or DEFAULT_PACKAGES).items():
@@ -121,11 +161,11 @@ def enable(packages: dict[str, str] | None = None) -> list[str]:
         spec = importlib.util.find_spec(module_name)
         if spec is None or not spec.submodule_search_locations:
             continue
-        todo.append((module_name, assembly, spec))
+        todo.append((module_name, assembly, spec, Path(list(spec.submodule_search_locations)[0])))
     enabled = []
-    node_side = _node_lazy_index([a for _, a, _ in todo]) if NODE_HOOK.is_file() else nullcontext()
+    node_side = _node_lazy_index([a for _, a, _, _ in todo]) if NODE_HOOK.is_file() else nullcontext()
     with node_side:
-        for module_name, assembly, spec in todo:
+        for module_name, assembly, spec, package_dir in todo:
             package = importlib.util.module_from_spec(spec)  # sets __path__, runs nothing
             sys.modules[module_name] = package
             try:
@@ -133,6 +173,6 @@ def enable(packages: dict[str, str] | None = None) -> list[str]:
             except BaseException:
                 del sys.modules[module_name]
                 raise
-            _register_submodules(module_name, assembly, Path(spec.submodule_search_locations[0]))
+            _register_submodules(module_name, assembly, package_dir)
             enabled.append(module_name)
     return enabled

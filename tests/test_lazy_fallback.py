@@ -1,0 +1,108 @@
+"""Lazy provider loading falls back to eager imports when jsii lacks the internals it relies on.
+
+``constructs_lib.lazy_providers.enable()`` fills ``jsii._reference_map._submodule_fqn_map`` and
+relies on ``jsii._reference_map._try_import_type_module`` (jsii >= 1.142) to import a
+submodule when JavaScript hands back an object of a type Python has not imported. A library
+user may have another jsii: then ``enable()`` must warn, change nothing, and the synth must
+still work (stock eager imports).
+
+The end-to-end check runs in a subprocess (import state is per process, and this session
+already has lazy loading enabled by conftest.py); the detection itself is checked in-process
+for each internal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+from pathlib import Path
+
+import pytest
+from jsii import _reference_map
+
+from constructs_lib import lazy_providers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# An older jsii: no on-demand import of submodules. Everything else as an app would do it,
+# including the required-tags aspect, whose callbacks hand provider objects back to Python.
+FALLBACK_PROBE = """
+    import json, sys
+    from cli.process import use_supported_node
+    use_supported_node()
+    from jsii import _reference_map
+    del _reference_map._try_import_type_module
+    from constructs_lib import lazy_providers
+    enabled = lazy_providers.enable()
+
+    from cdktf import App, Aspects, TerraformStack
+    from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
+    from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
+    from constructs_lib import PrivateDnsZone, PrivateDnsZoneProps, RequiredTags
+
+    app = App(outdir=sys.argv[1])
+    stack = TerraformStack(app, "fallback")
+    AzurermProvider(stack, "azurerm", features=[AzurermProviderFeatures()])
+    Aspects.of(stack).add(RequiredTags({"owner": "platform"}))
+    rg = ResourceGroup(stack, "rg", name="rg-fallback", location="eastus2")
+    PrivateDnsZone(stack, "files-dns", PrivateDnsZoneProps(
+        name="privatelink.file.core.windows.net", resource_group_name=rg.name,
+        virtual_network_ids={"spoke": "/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet"}))
+    app.synth()
+    azurerm = [m for m in sys.modules if m.startswith("cdktf_cdktf_provider_azurerm.")]
+    print(json.dumps({"enabled": enabled, "azurerm_submodules": len(azurerm),
+                      "fqn_map": len(_reference_map._submodule_fqn_map)}))
+"""
+
+
+def test_enable_falls_back_to_eager_imports_with_a_warning_and_the_stack_synthesizes(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in (lazy_providers.EAGER_ENV, lazy_providers.LAZY_INDEX_ENV, "PYTHONWARNINGS")}
+    outdir = tmp_path / "out"
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(FALLBACK_PROBE), str(outdir)], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+
+    # the warning is printed, names what is missing and what happens instead
+    warning_lines = [line for line in result.stderr.splitlines() if "RuntimeWarning" in line]
+    assert len(warning_lines) == 1, result.stderr
+    assert "jsii._reference_map._try_import_type_module" in warning_lines[0]
+    assert "falling back to the provider packages' stock eager imports" in warning_lines[0]
+
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert probe["enabled"] == []
+    assert probe["fqn_map"] == 0, "enable() touched jsii although it fell back"
+    assert probe["azurerm_submodules"] > 1000, "the azurerm package root did not run its (eager) __init__"
+
+    manifest = json.loads((outdir / "manifest.json").read_text())
+    stack = json.loads((outdir / manifest["stacks"]["fallback"]["synthesizedStackPath"]).read_text())
+    assert stack["resource"]["azurerm_resource_group"]["rg"]["tags"] == {"owner": "platform"}
+    (zone,) = stack["resource"]["azurerm_private_dns_zone"].values()
+    assert zone["name"] == "privatelink.file.core.windows.net"
+    assert zone["tags"] == {"owner": "platform"}
+
+
+@pytest.mark.parametrize("internal", lazy_providers.JSII_INTERNALS)
+def test_each_missing_internal_is_detected_and_named(monkeypatch, internal):
+    monkeypatch.delattr(_reference_map, internal)
+    monkeypatch.delenv(lazy_providers.EAGER_ENV, raising=False)
+    assert lazy_providers.missing_jsii_internals() == [f"jsii._reference_map.{internal}"]
+    with pytest.warns(RuntimeWarning, match=rf"jsii [^ ]+ has no jsii\._reference_map\.{internal};"):
+        assert lazy_providers.enable() == []
+
+
+def test_a_renamed_map_of_another_type_is_detected(monkeypatch):
+    monkeypatch.setattr(_reference_map, "_submodule_fqn_map", None)
+    assert lazy_providers.missing_jsii_internals() == ["jsii._reference_map._submodule_fqn_map"]
+
+
+def test_this_jsii_has_the_internals_and_enable_does_not_warn(monkeypatch):
+    monkeypatch.delenv(lazy_providers.EAGER_ENV, raising=False)
+    assert lazy_providers.missing_jsii_internals() == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lazy_providers.enable()  # the session's packages are set up already: nothing left to do, no warning
