@@ -303,6 +303,39 @@ class AppConfig(Strict):
     resources: ResourcesConfig = ResourcesConfig()
 
 
+class RunnerConfig(Strict):
+    """Where `make plan`/`make deploy` run (a CI runner or an operator's machine). Every firewall and
+    rule that must admit the deployer is derived from this (docs/delivery.md "Where the deploy runs")."""
+
+    #: vnet: a runner subnet the network stack creates inside the VNet (NAT gateway egress, private
+    #: endpoints and private DNS for the state account and Key Vault); external: runners outside Azure
+    #: with fixed public egress addresses.
+    location: Literal["vnet", "external"]
+    #: location vnet: the runner subnet, inside network.address_space (at least /29).
+    subnet: Cidr | None = None
+    #: location external: the runners' fixed public egress (e.g. a NAT gateway's IP); admitted by the
+    #: state account firewall, the Key Vault firewall and the AKS API server's authorized ranges.
+    egress_cidrs: list[Cidr] = Field(default_factory=list)
+
+
+#: [GH] actions "Choosing self-hosted runners": labels are matched exactly; no spaces or commas.
+RunnerLabel = Annotated[str, _pattern(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}", "a runner label such as self-hosted or ppm")]
+
+
+class DeliveryConfig(Strict):
+    """Who deploys and plans, and from where."""
+
+    runner: RunnerConfig
+    #: Entra object ids that apply (the CI deploy identity, a break-glass group): cluster admin,
+    #: Key Vault Secrets Officer on the data stack's vault. Role assignments never use "whoever runs".
+    deployer_principal_ids: list[Uuid] = Field(default_factory=list)
+    #: Entra object ids that plan pull requests: read-only grants that reveal no secret value.
+    plan_principal_ids: list[Uuid] = Field(default_factory=list)
+    #: Labels the plan and deploy jobs run on (self-hosted runners where delivery.runner says).
+    github_runner_labels: Annotated[list[RunnerLabel], Field(min_length=1)] = Field(
+        default_factory=lambda: ["self-hosted", "ppm"])
+
+
 class MonitoringConfig(Strict):
     log_retention_days: Annotated[int, Field(ge=30, le=730)] = 30
 
@@ -310,6 +343,9 @@ class MonitoringConfig(Strict):
 class EnvironmentConfig(Strict):
     """The whole environment file (config/*.yaml)."""
 
+    #: The Azure subscription every stack deploys to (azurerm 4.x needs one); unset: the
+    #: environment's ARM_SUBSCRIPTION_ID (or the `az` login, which make plan/deploy read).
+    subscription_id: Uuid | None = None
     environment: Annotated[str, _pattern(r"[a-z][a-z0-9]{1,9}", "2-10 lowercase letters and digits, starting with a letter")]
     location: Annotated[str, AfterValidator(_region)]
     zones: Annotated[list[Zone], Field(max_length=3)]
@@ -321,4 +357,5 @@ class EnvironmentConfig(Strict):
     key_vault: KeyVaultConfig = KeyVaultConfig()
     cluster: ClusterConfig
     app: AppConfig
+    delivery: DeliveryConfig
     monitoring: MonitoringConfig = MonitoringConfig()
