@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from config import azure_rules as az
 from config.schema import EnvironmentConfig
 from constructs_lib.quantity import CPU_EXAMPLES, MEMORY_EXAMPLES, gib as quantity_gib, parse_non_negative
+from constructs_lib.validation import is_public_ipv4
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,15 @@ def _net(cidr: str) -> ipaddress.IPv4Network:
 
 
 def _subnets(cfg: EnvironmentConfig) -> dict[str, ipaddress.IPv4Network]:
-    n = cfg.network
-    return {
+    n, runner = cfg.network, cfg.delivery.runner
+    subnets = {
         "network.aks_nodes_subnet": _net(n.aks_nodes_subnet),
         "network.postgres_subnet": _net(n.postgres_subnet),
         "network.private_endpoints_subnet": _net(n.private_endpoints_subnet),
     }
+    if runner.location == "vnet" and runner.subnet:
+        subnets["delivery.runner.subnet"] = _net(runner.subnet)
+    return subnets
 
 
 def _is_burstable(sku: str) -> bool:
@@ -311,14 +315,11 @@ def _aks_cover_zones(cfg):
                       f"at least one node per configured zone ({zones})")
 
 
-@rule("AKS-002", "Public API server open to every address",
-      "[MS] aks/api-server-authorized-ip-ranges; checkov CKV_AZURE_6")
+@rule("AKS-002", "Authorized IP ranges on a private API server",
+      "[MS] aks/api-server-authorized-ip-ranges (public API servers only); a public one always admits "
+      "only these ranges plus the runner's egress (rule DEL-005), so it is never open to every address")
 def _aks_api_server(cfg):
     api = cfg.cluster.api_server
-    if not api.private_cluster and not api.authorized_ip_ranges and not api.allow_public_without_authorized_ranges:
-        yield Problem("cluster.api_server.authorized_ip_ranges", [],
-                      "at least one CIDR, or private_cluster: true, "
-                      "or allow_public_without_authorized_ranges: true to accept an open API server")
     if api.private_cluster and api.authorized_ip_ranges:
         yield Problem("cluster.api_server.authorized_ip_ranges", api.authorized_ip_ranges,
                       "empty for a private cluster (authorized ranges apply to public API servers only)")
@@ -439,6 +440,81 @@ def _is_default(cfg: EnvironmentConfig, path: str) -> bool:
             return True
         node = getattr(node, part)
     return False
+
+
+# --- delivery: the runner must reach every data plane a stack touches ------------------------
+
+@rule("DEL-001", "Runner location without its address",
+      "docs/delivery.md: a VNet runner needs its subnet (the network stack creates it); an external runner "
+      "needs its fixed egress, which the firewalls admit")
+def _runner_address(cfg):
+    runner = cfg.delivery.runner
+    if runner.location == "vnet":
+        if not runner.subnet:
+            yield Problem("delivery.runner.subnet", None,
+                          "a subnet inside network.address_space (at least /29) for the runners, e.g. 10.40.10.0/27")
+        if runner.egress_cidrs:
+            yield Problem("delivery.runner.egress_cidrs", runner.egress_cidrs,
+                          "empty with location vnet: the runners leave through the NAT gateway the network stack "
+                          "creates, whose address every firewall admits")
+    else:
+        if not runner.egress_cidrs:
+            yield Problem("delivery.runner.egress_cidrs", [],
+                          "the external runners' fixed public egress CIDRs (e.g. a NAT gateway's IP/32): the state "
+                          "account, Key Vault and AKS API server admit only these; or location: vnet")
+        if runner.subnet:
+            yield Problem("delivery.runner.subnet", runner.subnet,
+                          "unset with location external (a runner subnet is only created for location vnet)")
+
+
+@rule("DEL-002", "External runner egress that Azure firewalls cannot admit (state blob, Key Vault, AKS API)",
+      "[MS] storage/common/storage-network-security (IP rules: public addresses only, no RFC 1918); "
+      "key-vault/general/network-security (IPv4 public addresses only)")
+def _runner_egress_public(cfg):
+    runner = cfg.delivery.runner
+    if runner.location != "external":
+        return
+    for index, cidr in enumerate(runner.egress_cidrs):
+        if not is_public_ipv4(cidr):
+            yield Problem(f"delivery.runner.egress_cidrs[{index}]", cidr,
+                          "a public IPv4 address or CIDR: the state account and Key Vault firewalls admit public "
+                          "addresses only; a runner in a private network needs location: vnet (or a peered VNet "
+                          "with its own NAT) instead")
+
+
+@rule("DEL-003", "A VNet runner's first network apply cannot reach the state account",
+      "[MS] storage/common/storage-network-security: IP rules do not apply to requests from the account's own "
+      "region; the runners use the state account's private endpoint, which the network stack creates, so its "
+      "first apply must come through the firewall from an operator's address")
+def _runner_first_state_access(cfg):
+    if cfg.delivery.runner.location != "vnet":
+        return
+    if not (cfg.state.allowed_ip_ranges or cfg.cluster.api_server.authorized_ip_ranges):
+        yield Problem("state.allowed_ip_ranges", [],
+                      "an operator's public CIDR for the first `make deploy STACKS=network` (the runners reach the "
+                      "state through its private endpoint only after that apply); docs/delivery.md \"First rollout\"")
+
+
+@rule("DEL-004", "The runner cannot reach the Key Vault data plane (the data stack writes the password secret)",
+      "[MS] key-vault/general/private-link-service (private endpoint, private DNS) and network-security "
+      "(public access: IP rules)")
+def _runner_reaches_vault(cfg):
+    runner = cfg.delivery.runner
+    if runner.location == "vnet" and runner.subnet and cfg.key_vault.deployer_ip_ranges:
+        yield Problem("key_vault.deployer_ip_ranges", cfg.key_vault.deployer_ip_ranges,
+                      "empty with a VNet runner: it writes the secret through the vault's private endpoint, and "
+                      "these ranges would open the vault's public endpoint for nobody who needs it")
+
+
+@rule("DEL-005", "The runner cannot reach the AKS API server (the app stack's Helm calls)",
+      "[MS] aks/private-clusters (the private API server is reachable from the cluster's VNet or peered "
+      "networks only); aks/api-server-authorized-ip-ranges")
+def _runner_reaches_api_server(cfg):
+    runner, api = cfg.delivery.runner, cfg.cluster.api_server
+    if runner.location == "external" and api.private_cluster:
+        yield Problem("cluster.api_server.private_cluster", True,
+                      "false with delivery.runner.location external (a private API server is reachable only from "
+                      "its VNet): or run the deploy inside the VNet (delivery.runner.location: vnet)")
 
 
 def check(cfg: EnvironmentConfig) -> list[Problem]:

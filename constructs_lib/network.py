@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+from cdktf_cdktf_provider_azurerm.nat_gateway import NatGateway as NatGatewayResource
+from cdktf_cdktf_provider_azurerm.nat_gateway_public_ip_association import NatGatewayPublicIpAssociation
 from cdktf_cdktf_provider_azurerm.network_security_group import NetworkSecurityGroup
 from cdktf_cdktf_provider_azurerm.network_security_rule import NetworkSecurityRule
+from cdktf_cdktf_provider_azurerm.public_ip import PublicIp
 from cdktf_cdktf_provider_azurerm.subnet import Subnet, SubnetDelegation, SubnetDelegationServiceDelegation
+from cdktf_cdktf_provider_azurerm.subnet_nat_gateway_association import SubnetNatGatewayAssociation
 from cdktf_cdktf_provider_azurerm.subnet_network_security_group_association import (
     SubnetNetworkSecurityGroupAssociation,
 )
@@ -57,6 +61,9 @@ class SubnetSpec:
         NSG is then enforced on them (``private_endpoint_network_policies = "Enabled"``) - False.
     :param nsg_name: name of the subnet's NSG - ``nsg-<VNet name without "vnet-">-<name>``
         (e.g. from :meth:`constructs_lib.naming.Names.nsg`). Changing it replaces the NSG.
+    :param nat_gateway_id: a NAT gateway for the subnet's outbound traffic (e.g.
+        :class:`NatGateway`) - none. Subnets get no default outbound access, so a subnet whose
+        machines must reach the Internet (a CI runner) needs one.
 
     Default outbound access (Azure's implicit public egress IP) is turned off on every subnet
     (``default_outbound_access_enabled = false``) except delegated ones, where it is set to
@@ -70,6 +77,7 @@ class SubnetSpec:
     inbound_rules: Sequence[InboundRule] = ()
     private_endpoints: bool = False
     nsg_name: str | None = None
+    nat_gateway_id: str | None = None
 
 
 #: What each delegation needs to be allowed to do on the subnet ([MS] flexible-server
@@ -189,8 +197,72 @@ class SpokeNetwork(Construct):
         SubnetNetworkSecurityGroupAssociation(
             self, f"nsg-{spec.name}-association", subnet_id=subnet.id, network_security_group_id=nsg.id
         )
+        if spec.nat_gateway_id:
+            SubnetNatGatewayAssociation(self, f"subnet-{spec.name}-nat", subnet_id=subnet.id,
+                                        nat_gateway_id=spec.nat_gateway_id)
         self.subnets[spec.name] = subnet
         self.security_groups[spec.name] = nsg
+
+
+@dataclass(frozen=True, kw_only=True)
+class NatGatewayProps:
+    """Props of :class:`NatGateway`.
+
+    :param name: NAT gateway name; its public IP is ``<name>-pip``.
+    :param resource_group_name: resource group of both.
+    :param location: Azure region.
+    :param idle_timeout_minutes: TCP idle timeout, 4-120 - 10.
+    :param tags: - none (a tagging Aspect may add them).
+    """
+
+    name: str
+    resource_group_name: str
+    location: str
+    idle_timeout_minutes: int = 10
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+class NatGateway(Construct):
+    """``azurerm_nat_gateway`` (id ``Resource``, Standard) with one static Standard public IP
+    (``public_ip``): a stable egress address for subnets whose default outbound access is off,
+    which firewalls elsewhere can admit.
+
+    Neither is zonal: a NAT gateway is a zonal-or-regional resource and its public IPs must match
+    its zone placement ([MS] nat-gateway/nat-availability-zones); an egress path for deployment
+    runners does not need zone pinning.
+
+    Example::
+
+        nat = NatGateway(self, "runner-egress", NatGatewayProps(name="ng-dev-runners",
+                         resource_group_name=rg.name, location="eastus2"))
+        SubnetSpec(name="runners", address_prefix="10.0.10.0/27", nat_gateway_id=nat.id)
+    """
+
+    def __init__(self, scope: Construct, id: str, props: NatGatewayProps) -> None:
+        problems = Problems("NatGateway")
+        problems.require(4 <= props.idle_timeout_minutes <= 120, "idle_timeout_minutes", props.idle_timeout_minutes,
+                         "4 to 120 minutes")
+        problems.raise_if_any()
+        super().__init__(scope, id)
+        tags = dict(props.tags) or None
+        self.public_ip = PublicIp(
+            self, "PublicIp", name=f"{props.name}-pip", resource_group_name=props.resource_group_name,
+            location=props.location, allocation_method="Static", sku="Standard", tags=tags)
+        self.resource = NatGatewayResource(
+            self, "Resource", name=props.name, resource_group_name=props.resource_group_name,
+            location=props.location, sku_name="Standard", idle_timeout_in_minutes=props.idle_timeout_minutes,
+            tags=tags)
+        NatGatewayPublicIpAssociation(self, "PublicIpAssociation", nat_gateway_id=self.resource.id,
+                                      public_ip_address_id=self.public_ip.id)
+
+    @property
+    def id(self) -> str:
+        return self.resource.id
+
+    @property
+    def egress_ip(self) -> str:
+        """The public address the subnets' traffic leaves from (known after apply)."""
+        return self.public_ip.ip_address
 
 
 def _validate(props: VirtualNetworkProps) -> None:

@@ -41,6 +41,8 @@ from constructs_lib.validation import Problems, RFC1918_RANGES, is_public_ipv4, 
 GEO_REPLICATION = ("GRS", "RAGRS", "GZRS", "RAGZRS")
 #: [MS] built-in roles: read, write and lease (lock) blobs with Entra ID - what a backend needs.
 BLOB_DATA_CONTRIBUTOR = "Storage Blob Data Contributor"
+#: [MS] built-in roles: read blobs only - enough for ``terraform plan -lock=false``.
+BLOB_DATA_READER = "Storage Blob Data Reader"
 #: [P] storage_account ``delete_retention_policy.days`` / ``container_delete_retention_policy.days``: 1-365.
 RETENTION_DAYS = (1, 365)
 
@@ -172,11 +174,15 @@ class StateBackend(Construct):
             lifecycle=keep,
         )
 
-    def grant_state_access(self, id: str, principal_id: str, description: str | None = None) -> RoleAssignment:
+    def grant_state_access(self, id: str, principal_id: str, description: str | None = None, *,
+                           read_only: bool = False) -> RoleAssignment:
         """Let ``principal_id`` (an Entra object id) read, write and lock state: *Storage Blob
-        Data Contributor* on the account. Whoever applies this needs ``roleAssignments/write``
-        (Owner or User Access Administrator); the grant can take minutes to propagate."""
-        return grant_role(self, id, target_scope=self.resource.id, role=BLOB_DATA_CONTRIBUTOR,
+        Data Contributor* on the account; with ``read_only``, *Storage Blob Data Reader* (plans
+        with ``-lock=false``). Whoever applies this needs ``roleAssignments/write`` (Owner, User
+        Access Administrator or Role Based Access Control Administrator); the grant can take
+        minutes to propagate."""
+        return grant_role(self, id, target_scope=self.resource.id,
+                          role=BLOB_DATA_READER if read_only else BLOB_DATA_CONTRIBUTOR,
                           principal_id=principal_id, description=description)
 
     @property

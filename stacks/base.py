@@ -17,6 +17,16 @@ from constructs_lib.policy import PolicyChecks
 from constructs_lib.tagging import RequiredTags
 
 
+#: Write-only arguments (the database password's ``*_wo``) need Terraform 1.11 ([TF] v1.11 changelog);
+#: an older Terraform then stops at init with this constraint instead of failing mid-plan.
+REQUIRED_TERRAFORM = ">= 1.11.0"
+
+
+def require_terraform(stack: TerraformStack) -> None:
+    """``terraform.required_version`` of a stack (cdktf has no setting for it: an override)."""
+    stack.add_override("terraform.required_version", REQUIRED_TERRAFORM)
+
+
 def names_for(cfg: EnvironmentConfig) -> Names:
     """The environment's names; the salt is the state storage account's name, itself globally
     unique, so two deployments with the same ``environment`` get different global names."""
@@ -34,6 +44,7 @@ class PpmStack(TerraformStack):
         super().__init__(scope, stack_id)
         self.cfg = cfg
         self.names = names_for(cfg)
+        require_terraform(self)
         AzurermBackend(
             self,
             resource_group_name=cfg.state.resource_group,
@@ -56,6 +67,7 @@ class PpmStack(TerraformStack):
                 resource_group=[AzurermProviderFeaturesResourceGroup(prevent_deletion_if_contains_resources=True)],
             )],
             storage_use_azuread=True,  # data-plane calls with Entra ID: shared keys can stay off
+            subscription_id=cfg.subscription_id,  # unset: ARM_SUBSCRIPTION_ID (azurerm 4.x needs one of them)
         )
         Aspects.of(self).add(RequiredTags(cfg.tags))
         # Policy last: on each node cdktf runs aspects in the order added, so the checks see the

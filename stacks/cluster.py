@@ -19,8 +19,15 @@ from constructs import Construct
 from config.schema import ClusterConfig, EnvironmentConfig
 from constructs_lib.aks.cluster import AksCluster
 from constructs_lib.aks.props import AksClusterProps, MaintenanceWindow, NodePoolSpec
+from constructs_lib.rbac import grant_role
 from stacks.base import PpmStack
 from stacks.network import AKS_SUBNET, NetworkStack
+
+#: [MS] aks/control-kubeconfig-access: lets a principal fetch user credentials
+#: (listClusterUserCredential), which the Helm provider's cluster data source needs even to plan.
+CLUSTER_USER_ROLE = "Azure Kubernetes Service Cluster User Role"
+#: [MS] aks/manage-azure-rbac (built-in roles): read most objects in a namespace, but not Secrets.
+RBAC_READER_ROLE = "Azure Kubernetes Service RBAC Reader"
 
 WORKER_POOL = "workers"
 SYSTEM_POOL = "system"
@@ -41,6 +48,20 @@ def worker_pool(cfg: EnvironmentConfig) -> NodePoolSpec:
         min_count=scale.min_count if scale.enabled else None,
         max_count=scale.max_count if scale.enabled else None,
     )
+
+
+def authorized_ip_ranges(cfg: EnvironmentConfig, network: NetworkStack) -> list[str]:
+    """The public API server's authorized ranges: ``cluster.api_server.authorized_ip_ranges`` plus the
+    runner's egress (external runners' CIDRs, or the VNet runners' NAT address); none for a private cluster."""
+    api, runner = cfg.cluster.api_server, cfg.delivery.runner
+    if api.private_cluster:
+        return list(api.authorized_ip_ranges)
+    ranges = list(api.authorized_ip_ranges)
+    if runner.location == "external":
+        ranges += [cidr for cidr in runner.egress_cidrs if cidr not in ranges]
+    elif network.runner_egress is not None:
+        ranges.append(f"{network.runner_egress.egress_ip}/32")
+    return ranges
 
 
 def system_pool(cfg: EnvironmentConfig) -> NodePoolSpec | None:
@@ -66,8 +87,7 @@ class ClusterStack(PpmStack):
         c, names = cfg.cluster, self.names
         self.resource_group = ResourceGroup(self, "resource-group", name=names.resource_group("cluster"),
                                             location=cfg.location)
-        # Whoever runs `cdktf deploy` also installs the Helm release: give it cluster-admin
-        # through Azure RBAC (local accounts are off, so there is no other way in).
+        # The tenant for Entra ID authentication. Grants go to the configured principals only.
         deployer = DataAzurermClientConfig(self, "deployer")
         # time_sleep after that grant (AksCluster waits rbac_propagation_seconds, 300 s): this
         # stack ends only once the grant is in force, and cdktf deploys the app stack (whose
@@ -89,12 +109,14 @@ class ClusterStack(PpmStack):
             pod_cidr=c.pod_cidr,
             service_cidr=c.service_cidr,
             dns_service_ip=c.dns_service_ip,
-            authorized_ip_ranges=tuple(c.api_server.authorized_ip_ranges),
+            authorized_ip_ranges=tuple(authorized_ip_ranges(cfg, network)),
             private_cluster=c.api_server.private_cluster,
             allow_public_without_authorized_ranges=c.api_server.allow_public_without_authorized_ranges,
             tenant_id=deployer.tenant_id,
             admin_group_object_ids=tuple(c.admin_group_object_ids),
-            admin_principal_ids=(deployer.object_id,),
+            # The deploying identities install the Helm release: cluster-admin through Azure RBAC
+            # (local accounts are off, so there is no other way in).
+            admin_principal_ids=tuple(cfg.delivery.deployer_principal_ids),
             automatic_upgrade_channel=c.automatic_upgrade_channel,
             node_os_upgrade_channel=c.node_os_upgrade_channel,
             maintenance_window=MaintenanceWindow(
@@ -104,6 +126,17 @@ class ClusterStack(PpmStack):
             disk_encryption_set_id=c.disk_encryption_set_id,
             defender=c.defender,
         ))
+
+        # Plan identities: user credentials (the Helm provider's data source needs them to plan the app
+        # stack) and read access in the release namespace, which excludes Secrets: the namespace also
+        # holds the synced database password, so pull-request plans of `app` skip the refresh that
+        # would read Helm's release Secrets (docs/delivery.md "Plan identities").
+        for principal in cfg.delivery.plan_principal_ids:
+            grant_role(self, f"plan-user-{principal}", target_scope=self.aks.id, role=CLUSTER_USER_ROLE,
+                       principal_id=principal, description="Pull-request plans: cluster user credentials")
+            grant_role(self, f"plan-reader-{principal}", target_scope=f"{self.aks.id}/namespaces/{cfg.app.namespace}",
+                       role=RBAC_READER_ROLE, principal_id=principal,
+                       description="Pull-request plans: read the release namespace (no Secrets)")
 
         # Outputs for operators (`cdktf output cluster`); no kubeconfig, no certificate.
         aks = self.aks

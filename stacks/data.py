@@ -30,6 +30,15 @@ DEPLOYER_ROLE = "Key Vault Secrets Officer"
 _HA_MODES = {"zone_redundant": "ZoneRedundant", "same_zone": "SameZone", "disabled": None}
 
 
+def vault_ip_ranges(cfg: EnvironmentConfig) -> list[str]:
+    """Who passes the vault's firewall: ``key_vault.deployer_ip_ranges`` plus external runners' egress.
+    Runners inside the VNet use the vault's private endpoint (the NSG admits the runner subnet)."""
+    runner = cfg.delivery.runner
+    egress = list(runner.egress_cidrs) if runner.location == "external" else []
+    extra = list(cfg.key_vault.deployer_ip_ranges)
+    return extra + [cidr for cidr in egress if cidr not in extra]
+
+
 class DataStack(PpmStack):
     """Everything Package Manager keeps."""
 
@@ -51,14 +60,17 @@ class DataStack(PpmStack):
             tenant_id=self.client.tenant_id,
             private_endpoint=network.private_endpoint(network.key_vault_dns),
             soft_delete_retention_days=cfg.key_vault.soft_delete_retention_days,
-            allowed_ip_ranges=cfg.key_vault.deployer_ip_ranges,
+            allowed_ip_ranges=vault_ip_ranges(cfg),
             log_analytics_workspace_id=workspace_id,
         ))
-        # Whoever runs `cdktf deploy data` writes the password secret (data plane, RBAC mode). The
-        # secret waits ~120 s after this grant and the vault's private endpoint (a time_sleep in
+        # The deploying identities write the password secret (data plane, RBAC mode): granted to the
+        # configured principals, never to "whoever runs this" (that grant would be replaced, and
+        # revoked for the previous caller, whenever another identity applies). The secret waits
+        # ~120 s after these grants and the vault's private endpoint (a time_sleep in
         # PrivateKeyVault.add_secret): RBAC propagation (hashicorp/terraform-provider-azurerm#23927)
         # and the endpoint's private DNS record (#18659) lag behind their resources.
-        self.key_vault.grant("deployer", principal_id=self.client.object_id, role=DEPLOYER_ROLE)
+        for principal in cfg.delivery.deployer_principal_ids:
+            self.key_vault.grant(f"deployer-{principal}", principal_id=principal, role=DEPLOYER_ROLE)
 
         # Generated, never typed: it lives in this stack's state (random_password) and is passed
         # write-only to the server and the secret, so neither of their states holds it. Bumping

@@ -9,7 +9,6 @@ own cdktf App (``cli.builders.build_state_app``), so the main app stays exactly 
 from __future__ import annotations
 
 from cdktf import Aspects, LocalBackend, TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
 from cdktf_cdktf_provider_azurerm.provider import (
     AzurermProvider,
     AzurermProviderFeatures,
@@ -23,13 +22,20 @@ from config.schema import EnvironmentConfig
 from constructs_lib.policy import PolicyChecks
 from constructs_lib.state_backend import StateBackend, StateBackendProps
 from constructs_lib.tagging import RequiredTags
+from stacks.base import require_terraform
 
 STACK_ID = "state"
 
 
 def state_allowed_ip_ranges(cfg: EnvironmentConfig) -> list[str]:
-    """``state.allowed_ip_ranges``, else the API server's authorized ranges (same operators and CI)."""
-    return list(cfg.state.allowed_ip_ranges or cfg.cluster.api_server.authorized_ip_ranges)
+    """Who passes the state account's firewall: ``state.allowed_ip_ranges`` (else the API server's
+    authorized ranges: the same operators), plus external runners' egress. Runners inside the VNet
+    use the state account's private endpoint instead (the network stack's), which the firewall
+    does not filter; the operators' ranges carry the first network apply, before that endpoint exists."""
+    operators = list(cfg.state.allowed_ip_ranges or cfg.cluster.api_server.authorized_ip_ranges)
+    runner = cfg.delivery.runner
+    egress = list(runner.egress_cidrs) if runner.location == "external" else []
+    return operators + [cidr for cidr in egress if cidr not in operators]
 
 
 class StateStack(TerraformStack):
@@ -41,6 +47,7 @@ class StateStack(TerraformStack):
 
     def __init__(self, scope: Construct, cfg: EnvironmentConfig, local_state_path: str) -> None:
         super().__init__(scope, STACK_ID)
+        require_terraform(self)
         LocalBackend(self, path=local_state_path)
         AzurermProvider(
             self, "azurerm",
@@ -53,6 +60,7 @@ class StateStack(TerraformStack):
             )],
             # Shared keys are off on the account: any data-plane call must use Entra ID [P] provider docs.
             storage_use_azuread=True,
+            subscription_id=cfg.subscription_id,
         )
         self.backend = StateBackend(self, "state-backend", StateBackendProps(
             resource_group_name=cfg.state.resource_group,
@@ -63,11 +71,15 @@ class StateStack(TerraformStack):
             # Zone- and geo-redundant where the region has zones, else geo-redundant.
             replication_type="GZRS" if cfg.location in REGIONS_WITH_ZONES else "GRS",
         ))
-        # Whoever bootstraps can deploy right after: Storage Blob Data Contributor for them.
-        # CI identities get the same role by hand (docs/delivery.md).
-        caller = DataAzurermClientConfig(self, "caller")
-        self.backend.grant_state_access("bootstrap-caller-blob-data", caller.object_id,
-                                        description="State read/write for the identity that ran make bootstrap")
+        # Grants go to the configured principals, never to "whoever runs this" (a grant that follows
+        # the caller is replaced, and revoked for the previous one, each time someone else applies).
+        for principal in cfg.delivery.deployer_principal_ids:
+            self.backend.grant_state_access(f"deployer-{principal}", principal,
+                                            description="State read, write and lock for a deploying identity")
+        # Plans read state (terraform plan -lock=false): reading, never writing or leasing.
+        for principal in cfg.delivery.plan_principal_ids:
+            self.backend.grant_state_access(f"plan-{principal}", principal, read_only=True,
+                                            description="State read for a plan-only identity (pull requests)")
         TerraformOutput(self, "storage_account_id", value=self.backend.id,
                         description="Grant Storage Blob Data Contributor on this scope to every deploying identity.")
         TerraformOutput(self, "container_name", value=self.backend.container.name)

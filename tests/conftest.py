@@ -56,10 +56,24 @@ class Synth:
         return self.stacks[stack].get("data", {}).get(dtype, {})
 
 
-def synth_config(name: str, outdir: Path) -> Synth:
+#: Entra object ids for the "delivered" variant: the shipped configs leave delivery's principals empty
+#: (a placeholder the preflight refuses), so grants to them are tested on the reference config plus these.
+DEPLOYERS = ("11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222")
+PLANNERS = ("33333333-3333-4333-8333-333333333333",)
+
+
+def delivered_config():
+    """The reference config with two deploying and one planning principal."""
+    cfg = load_config(CONFIGS["reference"])
+    delivery = cfg.delivery.model_copy(update={"deployer_principal_ids": list(DEPLOYERS),
+                                               "plan_principal_ids": list(PLANNERS)})
+    return cfg.model_copy(update={"delivery": delivery})
+
+
+def synth_config(name: str, outdir: Path, cfg: Any = None) -> Synth:
     from cli.synth import synthesize
 
-    cfg = load_config(CONFIGS[name])
+    cfg = cfg or load_config(CONFIGS[name])
     synthesize(cfg, outdir)
     manifest = json.loads((outdir / "manifest.json").read_text())
     result = Synth(name=name, outdir=outdir, manifest=manifest)
@@ -78,6 +92,12 @@ def synths(tmp_path_factory) -> dict[str, Synth]:
 @pytest.fixture(scope="session")
 def reference(synths) -> Synth:
     return synths["reference"]
+
+
+@pytest.fixture(scope="session")
+def delivered(tmp_path_factory) -> Synth:
+    """The reference config with deploying and planning principals (:func:`delivered_config`)."""
+    return synth_config("delivered", tmp_path_factory.mktemp("synth") / "delivered", delivered_config())
 
 
 @pytest.fixture(scope="session")

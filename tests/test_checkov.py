@@ -26,7 +26,7 @@ import yaml
 from policy.checkov_skips import MAX_SKIPS, MIN_REASON_WORDS, SKIPS, skips_for
 from policy.checkov_skips import STACKS as SKIPPABLE_STACKS
 from tests.conftest import CONFIGS, ROOT, STACKS
-from tests.support.checkov_all import skip_args
+from tests.support.checkov_all import CHECKOV_UNPARSABLE, checkov_readable_copy, skip_args
 
 CHECKOV_CONFIG = ROOT / ".checkov.yaml"
 #: The only keys .checkov.yaml may hold: global settings (skips are per stack, in policy/checkov_skips.py).
@@ -230,11 +230,32 @@ def test_a_real_run_that_printed_nothing_is_a_failure(checkov_runs):
         _run(checkov_runs, "planted", "absent")
 
 
-def test_forked_run_gives_what_the_checkov_cli_gives(checkov_runs, reference):
+def test_forked_run_gives_what_the_checkov_cli_gives(checkov_runs, reference, tmp_path):
     """tests/support/checkov_all.py is only a faster way to run the CLI: same JSON for the same stack and skips."""
-    cli = run_checkov(reference.outdir / "stacks" / "data", "reference/data (CLI)", stack="data")
+    readable = checkov_readable_copy(reference.outdir / "stacks" / "data", tmp_path / "data")
+    cli = run_checkov(readable, "reference/data (CLI)", stack="data")
     forked = _run(checkov_runs, "reference", "data")
     assert (cli.returncode, json.loads(cli.stdout)) == (forked.returncode, json.loads(forked.stdout))
+
+
+def test_checkov_still_cannot_parse_required_version(reference, tmp_path):
+    """The copy without terraform.required_version works around bridgecrewio/checkov#7454. When a pinned
+    checkov parses the raw stack, this fails: drop CHECKOV_UNPARSABLE and scan cdktf.out directly."""
+    raw = CheckovRun("raw", *_cli_raw(reference.outdir / "stacks" / "network"))
+    assert json.loads(raw.stdout)["summary"]["parsing_errors"] == 1, raw.stdout
+    readable = checkov_readable_copy(reference.outdir / "stacks" / "network", tmp_path / "network")
+    raw_doc = json.loads((reference.outdir / "stacks" / "network" / "cdk.tf.json").read_text())
+    copy_doc = json.loads((readable / "cdk.tf.json").read_text())
+    block, key = CHECKOV_UNPARSABLE
+    assert raw_doc[block].pop(key) == ">= 1.11.0"
+    assert copy_doc == raw_doc, "the copy differs in more than the one key"
+
+
+def _cli_raw(directory: Path) -> tuple[int, str, str, float]:
+    proc = subprocess.run([*CHECKOV, "-d", str(directory), "--framework", "terraform_json",
+                           "--config-file", str(CHECKOV_CONFIG), "-o", "json"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+    return proc.returncode, proc.stdout, proc.stderr, 0.0
 
 
 @pytest.mark.parametrize("stack", ["state", "data", "network"])

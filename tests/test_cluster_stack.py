@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from config import ConfigError, load_config, parse_config
-from tests.conftest import CONFIGS
+from tests.conftest import DEPLOYERS, PLANNERS, CONFIGS
 
 REFERENCE = yaml.safe_load(CONFIGS["reference"].read_text())
 AKS = "azurerm_kubernetes_cluster"
@@ -117,16 +117,38 @@ def test_cluster_identity_gets_network_contributor_on_the_node_subnet_before_the
     assert f"azurerm_role_assignment.{grant_key}" in _cluster(any_synth)["depends_on"]
 
 
-def test_the_deployer_is_cluster_admin_through_azure_rbac(any_synth):
-    grant = _by_role(any_synth)["Azure Kubernetes Service RBAC Cluster Admin"]
-    assert grant["principal_id"] == "${data.azurerm_client_config.deployer.object_id}"
-    assert re.fullmatch(r"\$\{azurerm_kubernetes_cluster\.[\w]+\.id\}", grant["scope"])
+def _grants(synth, role: str) -> list[dict]:
+    return [r for r in synth.resources("cluster", "azurerm_role_assignment").values() if r["role_definition_name"] == role]
 
 
-def test_no_role_assignment_reaches_into_the_data_stack(any_synth):
+def test_the_configured_deployers_are_cluster_admins_through_azure_rbac(delivered):
+    grants = _grants(delivered, "Azure Kubernetes Service RBAC Cluster Admin")
+    assert sorted(g["principal_id"] for g in grants) == sorted(DEPLOYERS)
+    for grant in grants:
+        assert re.fullmatch(r"\$\{azurerm_kubernetes_cluster\.[\w]+\.id\}", grant["scope"])
+
+
+def test_plan_identities_get_user_credentials_and_namespace_read_only(delivered):
+    (user,) = _grants(delivered, "Azure Kubernetes Service Cluster User Role")
+    (reader,) = _grants(delivered, "Azure Kubernetes Service RBAC Reader")
+    assert user["principal_id"] == reader["principal_id"] == PLANNERS[0]
+    assert re.fullmatch(r"\$\{azurerm_kubernetes_cluster\.[\w]+\.id\}", user["scope"])
+    assert re.fullmatch(r"\$\{azurerm_kubernetes_cluster\.[\w]+\.id\}/namespaces/posit-package-manager", reader["scope"])
+    # Nothing that reads Secrets: neither admin nor writer roles for a plan identity.
+    assert not [g for g in delivered.resources("cluster", "azurerm_role_assignment").values()
+                if g["principal_id"] == PLANNERS[0] and g not in (user, reader)]
+
+
+def test_shipped_configs_grant_nobody_until_principals_are_configured(any_synth):
+    # delivery.deployer_principal_ids is a placeholder ([]) the preflight refuses: only the cluster's own grant.
+    assert set(_by_role(any_synth)) == {"Network Contributor"}
+
+
+def test_no_role_assignment_reaches_into_the_data_stack(delivered):
     # Key Vault Secrets User and any storage grant live in the app stack (cluster and data deploy in parallel).
-    assert set(_by_role(any_synth)) == {"Network Contributor", "Azure Kubernetes Service RBAC Cluster Admin"}
-    assert "data" not in json.dumps(any_synth.stacks["cluster"].get("data", {}).get("terraform_remote_state", {}))
+    assert set(_by_role(delivered)) == {"Network Contributor", "Azure Kubernetes Service RBAC Cluster Admin",
+                                        "Azure Kubernetes Service Cluster User Role", "Azure Kubernetes Service RBAC Reader"}
+    assert "data" not in json.dumps(delivered.stacks["cluster"].get("data", {}).get("terraform_remote_state", {}))
 
 
 def test_standard_tier_for_the_uptime_sla(any_synth):
@@ -151,12 +173,20 @@ def test_upgrade_channels_and_maintenance_windows_come_from_config(any_synth):
 
 # --- API server --------------------------------------------------------------------------------
 
-def test_public_api_server_only_from_the_authorized_ranges(any_synth):
+def test_public_api_server_only_from_the_authorized_ranges_and_the_runner(any_synth):
     cfg = _cfg(any_synth)
     cluster = _cluster(any_synth)
     assert cluster["private_cluster_enabled"] is False
-    assert cluster["api_server_access_profile"]["authorized_ip_ranges"] == cfg.cluster.api_server.authorized_ip_ranges
-    assert cfg.cluster.api_server.authorized_ip_ranges  # shipped configs never open the API server
+    ranges = cluster["api_server_access_profile"]["authorized_ip_ranges"]
+    configured = cfg.cluster.api_server.authorized_ip_ranges
+    assert ranges[:len(configured)] == configured
+    runner = cfg.delivery.runner
+    if runner.location == "external":
+        assert ranges[len(configured):] == [c for c in runner.egress_cidrs if c not in configured]
+    else:  # the VNet runners' NAT gateway address, from the network stack
+        (nat,) = ranges[len(configured):]
+        address, suffix = nat.rsplit("/", 1)
+        assert suffix == "32" and _network_output(any_synth, address).startswith("${azurerm_public_ip.")
 
 
 # --- add-ons -----------------------------------------------------------------------------------
@@ -189,15 +219,17 @@ def test_container_insights_data_is_collected_by_an_associated_rule_to_the_works
     assert rule["tags"] == _cfg(any_synth).tags  # the tagging aspect reaches it
 
 
-def test_the_stack_ends_with_a_wait_for_the_deployers_cluster_admin_grant(any_synth):
-    grants = any_synth.resources("cluster", "azurerm_role_assignment")
-    (admin_key,) = [k for k, g in grants.items() if g["role_definition_name"] == "Azure Kubernetes Service RBAC Cluster Admin"]
-    sleep = any_synth.one("cluster", "time_sleep")
-    assert sleep["triggers"] == {"cluster_admin_0": f"${{azurerm_role_assignment.{admin_key}.id}}"}
+def test_the_stack_ends_with_a_wait_for_the_deployers_cluster_admin_grants(delivered):
+    grants = delivered.resources("cluster", "azurerm_role_assignment")
+    admins = {g["principal_id"]: k for k, g in grants.items()
+              if g["role_definition_name"] == "Azure Kubernetes Service RBAC Cluster Admin"}
+    sleep = delivered.one("cluster", "time_sleep")
+    assert sleep["triggers"] == {f"cluster_admin_{i}": f"${{azurerm_role_assignment.{admins[p]}.id}}"
+                                 for i, p in enumerate(DEPLOYERS)}
     assert int(sleep["create_duration"].rstrip("s")) >= 300
-    assert "time" in any_synth.stacks["cluster"]["terraform"]["required_providers"]
+    assert "time" in delivered.stacks["cluster"]["terraform"]["required_providers"]
     # The app stack (Helm) deploys after this stack as a whole, so after the wait.
-    assert "cluster" in any_synth.manifest["stacks"]["app"]["dependencies"]
+    assert "cluster" in delivered.manifest["stacks"]["app"]["dependencies"]
 
 
 def test_control_plane_audit_logs_go_to_the_same_workspace(any_synth):
@@ -296,8 +328,10 @@ BAD_CLUSTER_CONFIGS = [
      "cluster.autoscaling.min_count: got 5; at most cluster.autoscaling.max_count (4)"),
     ("autoscale-count-outside-range", {"cluster__autoscaling": {"enabled": True, "min_count": 4, "max_count": 6}},
      "cluster.node_count: got 3; between cluster.autoscaling.min_count and max_count"),
-    ("open-api-server", {"cluster__api_server": {"authorized_ip_ranges": []}},
-     "cluster.api_server.authorized_ip_ranges: got []; at least one CIDR, or private_cluster: true"),
+    # With the API server's own ranges removed and a private cluster, the VNet runner's first network
+    # apply has no operator address left to pass the state firewall (DEL-003).
+    ("no-operator-address", {"cluster__api_server": {"authorized_ip_ranges": [], "private_cluster": True}},
+     "state.allowed_ip_ranges: got [] (the default); an operator's public CIDR"),
     ("private-with-ranges", {"cluster__api_server": {"authorized_ip_ranges": ["203.0.113.0/24"], "private_cluster": True}},
      "cluster.api_server.authorized_ip_ranges: got ['203.0.113.0/24']; empty for a private cluster"),
     ("replicas-above-nodes", {"app__replicas": 4}, "app.replicas: got 4; at most the user pool's node count (3)"),
@@ -361,6 +395,7 @@ def test_valid_cluster_variants_are_accepted(case):
     if changes.get("cluster__api_server", {}).get("private_cluster") or \
             changes.get("cluster__api_server", {}).get("allow_public_without_authorized_ranges"):
         data["cluster"]["api_server"].pop("authorized_ip_ranges", None)
+        data["state"]["allowed_ip_ranges"] = ["198.51.100.0/24"]  # the operators' address for the first apply
     cfg = parse_config(data, "good.yaml")  # raises ConfigError if any rule refuses the variant
     for key, value in changes.items():  # and the parsed config carries each change
         section, field = key.split("__")

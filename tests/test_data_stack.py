@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from config import ConfigError, load_config, parse_config
-from tests.conftest import CONFIGS, STACKS, run_main, tree_digest
+from tests.conftest import DEPLOYERS, CONFIGS, STACKS, run_main, tree_digest
 
 REFERENCE = yaml.safe_load(CONFIGS["reference"].read_text())
 NETWORK_REF = "${data.terraform_remote_state.cross-stack-reference-input-network.outputs."
@@ -192,28 +192,33 @@ def test_shipped_configs_cover_both_vault_network_modes(reference, small):
     assert small.one("data", "azurerm_key_vault")["public_network_access_enabled"] is True
 
 
-def test_deployer_may_write_secrets_and_the_secret_waits_for_it(any_synth):
-    vaults = any_synth.resources("data", "azurerm_key_vault")
-    grants = any_synth.resources("data", "azurerm_role_assignment")
-    assert len(grants) == 1
-    (grant_id, grant), = grants.items()
-    assert grant["role_definition_name"] == "Key Vault Secrets Officer"
-    assert grant["principal_id"] == "${data.azurerm_client_config.client-config.object_id}"
-    assert grant["scope"] == _ref("azurerm_key_vault", vaults)
-    secret = any_synth.one("data", "azurerm_key_vault_secret")
+def test_the_configured_deployers_may_write_secrets_and_the_secret_waits_for_them(delivered):
+    vaults = delivered.resources("data", "azurerm_key_vault")
+    grants = delivered.resources("data", "azurerm_role_assignment")
+    assert sorted(g["principal_id"] for g in grants.values()) == sorted(DEPLOYERS)  # never azurerm_client_config
+    for grant in grants.values():
+        assert grant["role_definition_name"] == "Key Vault Secrets Officer"
+        assert grant["scope"] == _ref("azurerm_key_vault", vaults)
+    secret = delivered.one("data", "azurerm_key_vault_secret")
     assert secret["name"] == "postgres-admin-password"
     assert secret["key_vault_id"] == _ref("azurerm_key_vault", vaults)
-    # The write waits ~2 minutes after the grant and the vault's private endpoint: RBAC propagation
-    # (azurerm#23927) and the endpoint's private DNS record (#18659) lag behind their resources.
-    waits = any_synth.resources("data", "time_sleep")
+    # The write waits ~2 minutes after the grants and the vault's private endpoint: RBAC propagation
+    # (hashicorp/terraform-provider-azurerm#23927) and the endpoint's private DNS record
+    # (hashicorp/terraform-provider-azurerm#18659) lag behind their resources.
+    waits = delivered.resources("data", "time_sleep")
     (wait_id, wait), = waits.items()
     assert secret["depends_on"] == [f"time_sleep.{wait_id}"]
     assert wait["create_duration"] == "120s"
-    (endpoint_id,) = [k for k, e in any_synth.resources("data", "azurerm_private_endpoint").items()
+    (endpoint_id,) = [k for k, e in delivered.resources("data", "azurerm_private_endpoint").items()
                       if e["private_service_connection"]["subresource_names"] == ["vault"]]
-    assert wait["depends_on"] == [f"azurerm_role_assignment.{grant_id}", f"azurerm_private_endpoint.{endpoint_id}"]
-    assert set(wait["triggers"]) == {"grant-deployer", "private-endpoint"}
-    assert any_synth.stacks["data"]["provider"]["time"] == [{}]
+    grant_ids = sorted(f"azurerm_role_assignment.{k}" for k in grants)
+    assert sorted(wait["depends_on"]) == sorted([*grant_ids, f"azurerm_private_endpoint.{endpoint_id}"])
+    assert set(wait["triggers"]) == {*(f"grant-deployer-{p}" for p in DEPLOYERS), "private-endpoint"}
+
+
+def test_shipped_configs_grant_nothing_on_the_vault_until_deployers_are_configured(any_synth):
+    assert any_synth.resources("data", "azurerm_role_assignment") == {}
+    assert any_synth.stacks["data"]["provider"]["time"] == [{}]  # the secret's wait still needs it
     assert any_synth.stacks["data"]["terraform"]["required_providers"]["time"] == {
         "source": "hashicorp/time", "version": "0.13.1"}
 
@@ -457,7 +462,9 @@ def test_bad_data_config_names_key_value_and_allowed(case):
 
 
 def test_public_deployer_ranges_are_accepted():
-    cfg = parse_config(_bad({"key_vault.deployer_ip_ranges": ["203.0.113.7", "198.51.100.0/24"]}), "ok.yaml")
+    # Extra vault ranges besides an external runner's egress (a VNet runner uses the private endpoint: DEL-004).
+    cfg = parse_config(_bad({"key_vault.deployer_ip_ranges": ["203.0.113.7", "198.51.100.0/24"],
+                             "delivery.runner": {"location": "external", "egress_cidrs": ["192.0.2.7/32"]}}), "ok.yaml")
     assert cfg.key_vault.deployer_ip_ranges == ["203.0.113.7", "198.51.100.0/24"]
 
 

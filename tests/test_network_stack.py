@@ -26,7 +26,10 @@ def test_one_vnet_with_the_configured_address_space(any_synth):
 def test_subnets_have_the_configured_prefixes(any_synth):
     cfg = load_config(CONFIGS[any_synth.name])
     subnets = _by_name(any_synth.resources("network", "azurerm_subnet"))
-    assert set(subnets) == {"aks-nodes", "postgres", "private-endpoints"}
+    runner = cfg.delivery.runner
+    assert set(subnets) == {"aks-nodes", "postgres", "private-endpoints"} | ({"runners"} if runner.location == "vnet" else set())
+    if runner.location == "vnet":
+        assert subnets["runners"]["address_prefixes"] == [runner.subnet]
     assert subnets["aks-nodes"]["address_prefixes"] == [cfg.network.aks_nodes_subnet]
     assert subnets["postgres"]["address_prefixes"] == [cfg.network.postgres_subnet]
     assert subnets["private-endpoints"]["address_prefixes"] == [cfg.network.private_endpoints_subnet]
@@ -52,7 +55,7 @@ def test_every_subnet_is_associated_with_its_own_nsg(any_synth):
     subnets = any_synth.resources("network", "azurerm_subnet")
     nsgs = any_synth.resources("network", "azurerm_network_security_group")
     associations = any_synth.resources("network", "azurerm_subnet_network_security_group_association")
-    assert len(nsgs) == len(subnets) == len(associations) == 3
+    assert len(nsgs) == len(subnets) == len(associations) >= 3
     subnet_refs = {a["subnet_id"] for a in associations.values()}
     nsg_refs = {a["network_security_group_id"] for a in associations.values()}
     assert subnet_refs == {f"${{azurerm_subnet.{key}.id}}" for key in subnets}
@@ -116,11 +119,47 @@ def test_plain_http_is_open_only_while_tls_is_off_and_only_to_the_configured_sou
     assert _sources(http) == cfg.network.ingress_allowed_sources == ["203.0.113.0/24"]
 
 
-def test_shipped_configs_let_only_the_aks_nodes_reach_the_private_endpoints(any_synth):
+def test_shipped_configs_let_only_the_aks_nodes_and_the_runners_reach_the_private_endpoints(any_synth):
     cfg = load_config(CONFIGS[any_synth.name])
     assert cfg.network.management_sources == []
     endpoints = _rules(any_synth.stacks["network"], "nsg-private-endpoints")
-    assert set(endpoints) == {"allow-nfs-from-aks", "allow-https-from-aks", "deny-vnet-inbound"}
+    expected = {"allow-nfs-from-aks", "allow-https-from-aks", "deny-vnet-inbound"}
+    if cfg.delivery.runner.location == "vnet":  # the runners write the vault secret and read state over 443
+        expected.add("allow-https-from-runners")
+        runners = endpoints["allow-https-from-runners"]
+        assert (runners["source_address_prefix"], runners["destination_port_range"]) == (cfg.delivery.runner.subnet, "443")
+    assert set(endpoints) == expected
+
+
+def test_vnet_runners_leave_through_a_nat_gateway_and_reach_the_state_privately(reference):
+    cfg = load_config(CONFIGS["reference"])
+    net = reference.stacks["network"]["resource"]
+    subnets = _by_name(net["azurerm_subnet"])
+    (runner_key,) = [k for k, v in net["azurerm_subnet"].items() if v["name"] == "runners"]
+    assert subnets["runners"]["default_outbound_access_enabled"] is False  # no implicit egress: the NAT is it
+    (nat_key, nat), = net["azurerm_nat_gateway"].items()
+    (association,) = net["azurerm_subnet_nat_gateway_association"].values()
+    assert association == {**association, "subnet_id": f"${{azurerm_subnet.{runner_key}.id}}",
+                           "nat_gateway_id": f"${{azurerm_nat_gateway.{nat_key}.id}}"}
+    (pip_key, pip), = net["azurerm_public_ip"].items()
+    assert (pip["sku"], pip["allocation_method"]) == ("Standard", "Static")
+    (link,) = net["azurerm_nat_gateway_public_ip_association"].values()
+    assert link["public_ip_address_id"] == f"${{azurerm_public_ip.{pip_key}.id}}"
+    # The runners resolve the state account's blob endpoint to a private address in the VNet.
+    blob_zone = next(k for k, z in net["azurerm_private_dns_zone"].items() if z["name"] == "privatelink.blob.core.windows.net")
+    (endpoint,) = [e for e in net["azurerm_private_endpoint"].values()
+                   if e["private_service_connection"]["subresource_names"] == ["blob"]]
+    assert endpoint["private_service_connection"]["private_connection_resource_id"].endswith(
+        f"/resourceGroups/{cfg.state.resource_group}/providers/Microsoft.Storage/storageAccounts/{cfg.state.storage_account}")
+    assert endpoint["private_dns_zone_group"]["private_dns_zone_ids"] == [f"${{azurerm_private_dns_zone.{blob_zone}.id}}"]
+
+
+def test_external_runners_get_no_runner_subnet_nat_or_state_endpoint(small):
+    net = small.stacks["network"]["resource"]
+    assert "runners" not in _by_name(net["azurerm_subnet"])
+    assert not {"azurerm_nat_gateway", "azurerm_public_ip"} & set(net)
+    assert all(e["private_service_connection"]["subresource_names"] != ["blob"]
+               for e in net.get("azurerm_private_endpoint", {}).values())
 
 
 def test_default_outbound_access_is_off_except_on_the_delegated_postgres_subnet(any_synth):

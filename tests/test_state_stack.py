@@ -99,11 +99,29 @@ def test_provider_uses_entra_id_and_no_data_plane(state):
     assert provider["features"][0]["storage"] == [{"data_plane_available": False}]
 
 
-def test_bootstrapping_identity_gets_blob_data_contributor(state):
-    grant = state.one("azurerm_role_assignment")
-    assert grant["role_definition_name"] == "Storage Blob Data Contributor"
-    assert grant["principal_id"] == "${data.azurerm_client_config.caller.object_id}"
-    assert grant["scope"].startswith("${azurerm_storage_account.") and grant["scope"].endswith(".id}")
+def test_configured_deployers_write_state_and_planners_only_read_it(tmp_path):
+    """Grants follow delivery's principals, never the identity that happens to run the bootstrap."""
+    import functools
+
+    from cli.builders import build_state_app
+    from cli.synth import synthesize
+    from tests.conftest import DEPLOYERS, PLANNERS, delivered_config
+
+    out = synthesize(delivered_config(), tmp_path / "out",
+                     build=functools.partial(build_state_app, local_state=tmp_path / "state.tfstate"))
+    doc = json.loads((out / "stacks" / "state" / "cdk.tf.json").read_text())
+    grants = {g["principal_id"]: g for g in doc["resource"]["azurerm_role_assignment"].values()}
+    assert set(grants) == {*DEPLOYERS, *PLANNERS}
+    for principal in DEPLOYERS:
+        assert grants[principal]["role_definition_name"] == "Storage Blob Data Contributor"
+    assert grants[PLANNERS[0]]["role_definition_name"] == "Storage Blob Data Reader"  # plans with -lock=false
+    for grant in grants.values():
+        assert grant["scope"].startswith("${azurerm_storage_account.") and grant["scope"].endswith(".id}")
+    assert "azurerm_client_config" not in doc.get("data", {})
+
+
+def test_shipped_configs_grant_nobody_until_principals_are_configured(state):
+    assert "azurerm_role_assignment" not in state.doc.get("resource", {})
 
 
 def test_resource_group_and_account_carry_the_config_tags(state):
