@@ -7,6 +7,7 @@ written, a previous output directory left as it was, no staging directory behind
 
 from __future__ import annotations
 
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,8 @@ def run(target: Callable[[EnvironmentConfig], Target]) -> int:
         except SynthError as err:
             print(f"error: synth failed:\n{err}", file=sys.stderr)
             return EXIT_SYNTH_FAILED
+        # Written: a Ctrl-C from here on would only turn success into jsii's shutdown traceback.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         print(chosen.done(written))
         return 0
     except KeyboardInterrupt:

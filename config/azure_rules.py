@@ -10,24 +10,36 @@ the AKS node reservations.
 from __future__ import annotations
 
 from constructs_lib.facts import (  # noqa: F401 - re-exported for config.schema and config.rules
+    AKS_AUTOMATIC_UPGRADE_CHANNELS,
     AKS_MAX_PODS,
-    FILE_SHARE_NAME,
+    AKS_NETWORK_POLICIES,
+    AKS_NODE_OS_UPGRADE_CHANNELS,
+    AKS_OS_DISK_SIZE_GB,
     BLOB_CONTAINER_NAME,
-    KEY_VAULT_CERTIFICATE_URI,
-    KEY_VAULT_SECRET_NAME,
+    CHART_VERSION,
     DNS_LABEL,
     DNS_NAME,
+    FILE_SHARE_NAME,
     GUID,
+    HH_MM,
+    KEY_VAULT_CERTIFICATE_URI,
+    KEY_VAULT_SECRET_NAME,
+    KEY_VAULT_SOFT_DELETE_DAYS,
+    MAINTENANCE_DURATION_HOURS,
     POSTGRES_BACKUP_RETENTION_DAYS,
+    POSTGRES_IDENTIFIER,
+    POSTGRES_LOGIN,
     POSTGRES_RESERVED_LOGINS,
     POSTGRES_SKU,
     POSTGRES_STORAGE_GIB,
-    POSTGRES_STORAGE_MB,
     POSTGRES_SUBNET_MAX_PREFIX,
-    POSTGRES_VERSIONS_FOR_NEW_SERVERS as POSTGRES_VERSIONS,
+    POSTGRES_VERSIONS_FOR_NEW_SERVERS,
     PREMIUM_SHARE_QUOTA_GIB,
     RESOURCE_GROUP_NAME,
     STORAGE_ACCOUNT_NAME,
+    UTC_OFFSET,
+    WEEKDAYS,
+    ZONES,
 )
 
 # [MS] concepts-limits, "Maximum connections": max_connections by memory size of the sku;
@@ -77,7 +89,7 @@ AZURE_REGIONS: frozenset[str] = REGIONS_WITH_ZONES | frozenset({
     "australiacentral", "australiacentral2", "australiasoutheast", "brazilsoutheast", "canadaeast",
     "centraluseuap", "eastus2euap", "francesouth", "germanynorth", "jioindiacentral", "jioindiawest",
     "koreasouth", "northcentralus", "norwaywest", "southafricawest", "southindia", "swedensouth",
-    "switzerlandwest", "uaecentral", "ukwest", "westcentralus", "westindia", "westus", "usgovvirginia",
+    "switzerlandwest", "uaecentral", "ukwest", "westcentralus", "westindia", "westus",
     "usdodcentral", "usdodeast",
 })
 

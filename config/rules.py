@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from config import azure_rules as az
 from config.schema import EnvironmentConfig
-from constructs_lib.quantity import CPU_EXAMPLES, MEMORY_EXAMPLES, gib as quantity_gib, parse_non_negative
+from constructs_lib.quantity import gib as quantity_gib, parse_non_negative
 from constructs_lib.validation import is_public_ipv4
 
 
@@ -36,6 +36,8 @@ class Problem:
     default: bool = False
 
     def __str__(self) -> str:
+        if self.default and self.value is None:
+            return f"{self.path}: not set; {self.allowed}"
         text = repr(self.value)
         text = text if len(text) <= 80 else text[:76] + ' ...'
         return f"{self.path}: got {text}{' (the default)' if self.default else ''}; {self.allowed}"
@@ -381,24 +383,23 @@ def _app_fits_nodes(cfg):
     c, app = cfg.cluster, cfg.app
     if c.vm_size in az.VM_SIZES:
         vcpus, gib = az.VM_SIZES[c.vm_size]
+        if c.vm_capacity is not None and (c.vm_capacity.vcpus, c.vm_capacity.memory_gib) != (vcpus, gib):
+            yield Problem("cluster.vm_capacity", c.vm_capacity.model_dump(),
+                          f"unset for {c.vm_size}, which the size table knows ({vcpus} vCPU, {gib} GiB); "
+                          "or exactly those figures")
+            return
     elif c.vm_capacity is not None:
         vcpus, gib = c.vm_capacity.vcpus, c.vm_capacity.memory_gib
     else:
         # Any size is fine, but one we cannot size is an error, not a silent pass.
         yield Problem("cluster.vm_capacity", None,
-                      f"the vcpus and memory_gib of {c.vm_size} (from its size page on Microsoft Learn), e.g. "
-                      "vm_capacity: {vcpus: 8, memory_gib: 32}: the size table (D/E v5) does not list it, and "
-                      "app.resources must be checked against the node")
+                      f"required for {c.vm_size}, which the size table (D/E v5) does not list: its vcpus and "
+                      "memory_gib from its size page on Microsoft Learn, e.g. vm_capacity: {vcpus: 8, memory_gib: 32}, "
+                      "so app.resources can be checked against the node")
         return
     r = app.resources
     cpu, memory = _cpu_cores(r.cpu_request), _memory_gib(r.memory_request)
-    if cpu is None:
-        yield Problem("app.resources.cpu_request", r.cpu_request, f"a Kubernetes CPU quantity such as {CPU_EXAMPLES}")
-    if memory is None:
-        yield Problem("app.resources.memory_request", r.memory_request,
-                      f"a Kubernetes memory quantity such as {MEMORY_EXAMPLES}")
-    if cpu is None or memory is None:
-        return
+    assert cpu is not None and memory is not None  # the schema refuses anything else (config.schema.CpuQuantity)
     nodes = c.autoscaling.min_count if c.autoscaling.enabled else c.node_count  # fewest nodes: most pods each
     surge = 0 if app.replicas == 1 else app.replicas  # the chart's maxSurge 100%; one replica: replaced
     # Old and new ReplicaSets are each spread one pod per node (matchLabelKeys pod-template-hash).
@@ -417,15 +418,13 @@ def _app_fits_nodes(cfg):
                       f"({gib} GiB - AKS reservation - {az.AKS_ADDON_ALLOWANCE_GIB:g} for add-ons)")
 
 
-@rule("APP-004", "A resource request above its limit, or a quantity Kubernetes cannot parse",
+@rule("APP-004", "A resource request above its limit",
       "[K8S] manage-resources-containers (requests must not exceed limits; quantity format)")
 def _app_requests_within_limits(cfg):
     r = cfg.app.resources
-    for kind, parse, example in (("cpu", _cpu_cores, CPU_EXAMPLES), ("memory", _memory_gib, MEMORY_EXAMPLES)):
+    for kind, parse in (("cpu", _cpu_cores), ("memory", _memory_gib)):
         request, limit = getattr(r, f"{kind}_request"), getattr(r, f"{kind}_limit")
-        if parse(limit) is None:
-            yield Problem(f"app.resources.{kind}_limit", limit, f"a Kubernetes {kind} quantity such as {example}")
-        elif parse(request) is not None and parse(request) > parse(limit):
+        if parse(request) > parse(limit):  # both parse: the schema checks the grammar
             yield Problem(f"app.resources.{kind}_request", request,
                           f"at most app.resources.{kind}_limit ({limit}); a request above its limit is refused")
 

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from config import azure_rules as az
+from constructs_lib.quantity import CPU_EXAMPLES, MEMORY_EXAMPLES, parse_non_negative
 from constructs_lib.validation import RFC1918_RANGES, is_public_ipv4
 
 
@@ -42,7 +43,24 @@ def _ipv4(value: str) -> str:
     return value
 
 
+#: Every name pattern the schema checks, regex -> what it allows (tests/test_facts.py: each is a
+#: constructs_lib.facts pattern, or one of APP_ONLY_PATTERNS, which no construct checks).
+PATTERNS: dict[str, str] = {}
+#: Patterns that are the app's own choices (names it builds from them, or ids it passes through).
+APP_ONLY_PATTERNS = {
+    r"[a-z][a-z0-9]{1,9}": "environment: this project's naming scheme (it goes into globally unique names)",
+    r"Standard_[A-Za-z0-9_]+": "VM size: Azure names; the table in azure_rules.py sizes the ones it knows",
+    r"1\.[0-9]{2}(\.[0-9]+)?": "Kubernetes version: AKS takes a minor alias or a patch version",
+    r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}": "GitHub runner label",
+    r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/(dnszones|privateDnsZones)/[^/]+":
+        "an existing DNS zone's resource id, passed through",
+    r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/diskEncryptionSets/[^/]+":
+        "an existing disk encryption set's resource id, passed through",
+}
+
+
 def _pattern(regex: str, allowed: str):
+    PATTERNS[regex] = allowed
     compiled = re.compile(regex)
 
     def check(value: str) -> str:
@@ -80,7 +98,7 @@ def _tag_alone(values: list[str]) -> list[str]:
                          "Azure refuses a tag mixed with other sources in one NSG rule")
     return values
 IPv4 = Annotated[str, AfterValidator(_ipv4)]
-Zone = Literal["1", "2", "3"]
+Zone = Literal[az.ZONES]  # type: ignore[valid-type]
 Uuid = Annotated[str, _pattern(az.GUID, "a GUID (Entra ID object id)")]
 ResourceGroupName = Annotated[str, _pattern(az.RESOURCE_GROUP_NAME, "1-90 letters, digits, '-', '_', '.', '(', ')'; not ending in '.'")]
 DnsName = Annotated[str, _pattern(az.DNS_NAME, "a lowercase fully qualified DNS name such as packages.example.com")]
@@ -138,7 +156,7 @@ class PostgresConfig(Strict):
     """Azure Database for PostgreSQL Flexible Server."""
 
     sku: Annotated[str, _pattern(az.POSTGRES_SKU, "<tier>_Standard_<size> with tier B, GP or MO, e.g. GP_Standard_D4ds_v4")]
-    version: Literal[az.POSTGRES_VERSIONS]  # type: ignore[valid-type]
+    version: Literal[az.POSTGRES_VERSIONS_FOR_NEW_SERVERS]  # type: ignore[valid-type]
     storage_gib: int
     high_availability: Literal["zone_redundant", "same_zone", "disabled"]
     zone: Zone
@@ -147,9 +165,9 @@ class PostgresConfig(Strict):
     #: Changing this later forces a new server (and so a restore): decide at creation.
     geo_redundant_backup: bool = False
     max_open_connections: Annotated[int, Field(ge=1, le=1000)]
-    admin_login: Annotated[str, _pattern(r"(?!pg_)[a-z][a-z0-9_]{0,62}", "1-63 lowercase letters, digits, '_', starting with a letter, not pg_")] = "ppmadmin"
-    metadata_database: Annotated[str, _pattern(r"[a-z][a-z0-9_]{0,62}", "1-63 lowercase letters, digits, '_'")] = "packagemanager"
-    usage_database: Annotated[str, _pattern(r"[a-z][a-z0-9_]{0,62}", "1-63 lowercase letters, digits, '_'")] = "packagemanager_usage"
+    admin_login: Annotated[str, _pattern(az.POSTGRES_LOGIN, "1-63 lowercase letters, digits, '_', not starting with a digit or pg_")] = "ppmadmin"
+    metadata_database: Annotated[str, _pattern(az.POSTGRES_IDENTIFIER, "1-63 lowercase letters, digits, '_', not starting with a digit")] = "packagemanager"
+    usage_database: Annotated[str, _pattern(az.POSTGRES_IDENTIFIER, "1-63 lowercase letters, digits, '_', not starting with a digit")] = "packagemanager_usage"
     #: The generated administrator password's generation: increase it to rotate (a new password is
     #: generated and written, write-only, to the server and the Key Vault secret in the same apply).
     password_version: Annotated[int, Field(ge=1)] = 1
@@ -187,7 +205,7 @@ class KeyVaultConfig(Strict):
     deployer_ip_ranges: list[Annotated[str, AfterValidator(_public_ipv4_range)]] = Field(default_factory=list)
     #: Days a deleted vault or secret stays recoverable (purge protection is always on). Azure fixes
     #: it when the vault is created.
-    soft_delete_retention_days: Annotated[int, Field(ge=7, le=90)] = 90
+    soft_delete_retention_days: Annotated[int, Field(ge=az.KEY_VAULT_SOFT_DELETE_DAYS[0], le=az.KEY_VAULT_SOFT_DELETE_DAYS[1])] = 90
 
 
 class AutoscalingConfig(Strict):
@@ -213,10 +231,10 @@ class ApiServerConfig(Strict):
 
 
 class MaintenanceWindowConfig(Strict):
-    day_of_week: Literal["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] = "Sunday"
-    start_time: Annotated[str, _pattern(r"([01][0-9]|2[0-3]):[0-5][0-9]", "HH:MM, 24-hour")] = "02:00"
-    duration_hours: Annotated[int, Field(ge=4, le=24)] = 4
-    utc_offset: Annotated[str, _pattern(r"[+-](0[0-9]|1[0-4]):[0-5][0-9]", "+HH:MM or -HH:MM")] = "+00:00"
+    day_of_week: Literal[az.WEEKDAYS] = "Sunday"  # type: ignore[valid-type]
+    start_time: Annotated[str, _pattern(az.HH_MM, "HH:MM, 24-hour")] = "02:00"
+    duration_hours: Annotated[int, Field(ge=az.MAINTENANCE_DURATION_HOURS[0], le=az.MAINTENANCE_DURATION_HOURS[1])] = 4
+    utc_offset: Annotated[str, _pattern(az.UTC_OFFSET, "+HH:MM or -HH:MM")] = "+00:00"
 
 
 class VmCapacityConfig(Strict):
@@ -237,19 +255,19 @@ class ClusterConfig(Strict):
     node_count: Annotated[int, Field(ge=1, le=1000)]
     kubernetes_version: Annotated[str, _pattern(r"1\.[0-9]{2}(\.[0-9]+)?", "a Kubernetes version such as 1.33")] | None = None
     max_pods: Annotated[int, Field(ge=az.CONFIG_MIN_MAX_PODS, le=az.AKS_MAX_PODS[1])] = 110
-    os_disk_size_gb: Annotated[int, Field(ge=30, le=2048)] = 128
+    os_disk_size_gb: Annotated[int, Field(ge=az.AKS_OS_DISK_SIZE_GB[0], le=az.AKS_OS_DISK_SIZE_GB[1])] = 128
     #: Encryption at host needs the EncryptionAtHost feature registered on the subscription.
     host_encryption: bool = True
     autoscaling: AutoscalingConfig = AutoscalingConfig()
     system_pool: SystemPoolConfig | None = None
-    network_policy: Literal["cilium", "azure", "calico"] = "cilium"
+    network_policy: Literal[az.AKS_NETWORK_POLICIES] = "cilium"  # type: ignore[valid-type]
     pod_cidr: Cidr = "192.168.0.0/16"
     service_cidr: Cidr = "172.16.0.0/16"
     dns_service_ip: IPv4 = "172.16.0.10"
     api_server: ApiServerConfig = ApiServerConfig()
     admin_group_object_ids: list[Uuid] = Field(default_factory=list)
-    automatic_upgrade_channel: Literal["patch", "stable", "rapid", "node-image"] = "patch"
-    node_os_upgrade_channel: Literal["NodeImage", "SecurityPatch", "Unmanaged", "None"] = "NodeImage"
+    automatic_upgrade_channel: Literal[az.AKS_AUTOMATIC_UPGRADE_CHANNELS] = "patch"  # type: ignore[valid-type]
+    node_os_upgrade_channel: Literal[az.AKS_NODE_OS_UPGRADE_CHANNELS] = "NodeImage"  # type: ignore[valid-type]
     maintenance_window: MaintenanceWindowConfig = MaintenanceWindowConfig()
     #: Azure DNS zone ids the application-routing add-on may manage (empty: none).
     app_routing_dns_zone_ids: list[Annotated[str, _pattern(
@@ -276,21 +294,35 @@ class TlsConfig(Strict):
         az.KEY_VAULT_CERTIFICATE_URI, "https://<vault>.vault.azure.net/certificates/<name>[/<version>]")] | None = None
 
 
+def _quantity(kind: str, examples: str):
+    def check(value: str) -> str:
+        if parse_non_negative(value) is None:
+            raise ValueError(f"a Kubernetes {kind} quantity such as {examples}")
+        return value
+
+    return AfterValidator(check)
+
+
+#: Any quantity Kubernetes accepts (constructs_lib.quantity: the same grammar the constructs parse).
+CpuQuantity = Annotated[str, _quantity("CPU", CPU_EXAMPLES)]
+MemoryQuantity = Annotated[str, _quantity("memory", MEMORY_EXAMPLES)]
+
+
 class ResourcesConfig(Strict):
     """Requests and limits of each Package Manager pod. Rule APP-003 checks that the pods a
     node holds during an upgrade (two with several replicas, one with a single replica) fit
     ``cluster.vm_size`` after the AKS reservation and the add-ons."""
 
-    cpu_request: str = "2"
-    memory_request: str = "8Gi"
-    cpu_limit: str = "6"
-    memory_limit: str = "16Gi"
+    cpu_request: CpuQuantity = "2"
+    memory_request: MemoryQuantity = "8Gi"
+    cpu_limit: CpuQuantity = "6"
+    memory_limit: MemoryQuantity = "16Gi"
 
 
 class AppConfig(Strict):
     """The rstudio-pm Helm release."""
 
-    chart_version: Annotated[str, _pattern(r"[0-9]+\.[0-9]+\.[0-9]+", "a chart version such as 0.20.4")]
+    chart_version: Annotated[str, _pattern(az.CHART_VERSION, "a chart version such as 0.20.4")]
     replicas: Annotated[int, Field(ge=1, le=50)]
     hostname: DnsName
     namespace: Annotated[str, _pattern(az.DNS_LABEL, "a Kubernetes namespace name (RFC 1123 label)")] = "posit-package-manager"

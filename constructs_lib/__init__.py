@@ -36,6 +36,8 @@ if TYPE_CHECKING:  # `import X as X`: an explicit re-export, also under mypy --s
     from constructs_lib.naming import Names as Names
     from constructs_lib.network import (
         InboundRule as InboundRule,
+        NatGateway as NatGateway,
+        NatGatewayProps as NatGatewayProps,
         SpokeNetwork as SpokeNetwork,
         SubnetSpec as SubnetSpec,
         VirtualNetworkProps as VirtualNetworkProps,
@@ -92,6 +94,8 @@ _EXPORTS = {
     "MaintenanceWindow": "constructs_lib.aks.props",
     "ManagedIdentityRef": "constructs_lib.refs",
     "Names": "constructs_lib.naming",
+    "NatGateway": "constructs_lib.network",
+    "NatGatewayProps": "constructs_lib.network",
     "NfsFileShare": "constructs_lib.nfs_share",
     "NfsFileShareProps": "constructs_lib.nfs_share",
     "NfsShareRef": "constructs_lib.refs",

@@ -39,6 +39,9 @@ POSTGRES_SKU = r"(B|GP|MO)_Standard_[A-Za-z0-9_]+"
 #: PostgreSQL identifiers as this project writes them (logins, database names): 1-63 lowercase
 #: letters, digits, ``_``, not starting with a digit ([MS] quickstart-create-server, 63-byte NAMEDATALEN).
 POSTGRES_IDENTIFIER = r"[a-z_][a-z0-9_]{0,62}"
+#: [MS] flexible-server quickstart-create-server: the administrator login: an identifier that does not
+#: start with ``pg_`` (reserved names: :data:`POSTGRES_RESERVED_LOGINS`).
+POSTGRES_LOGIN = r"(?!pg_)[a-z_][a-z0-9_]{0,62}"
 #: [MS] flexible-server concepts-networking-private: the delegation a VNet-injected server needs.
 POSTGRES_DELEGATION = "Microsoft.DBforPostgreSQL/flexibleServers"
 #: [MS] flexible-server concepts-networking-private: its private DNS zone must end in this
@@ -106,8 +109,25 @@ GUID = r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
 ZONES = ("1", "2", "3")
 #: [MS] aks/concepts-network-azure-cni-overlay: max pods per node 10-250.
 AKS_MAX_PODS = (10, 250)
+#: [P] kubernetes_cluster ``automatic_upgrade_channel`` / ``node_os_upgrade_channel`` (4.x names).
+AKS_AUTOMATIC_UPGRADE_CHANNELS = ("patch", "rapid", "node-image", "stable")
+AKS_NODE_OS_UPGRADE_CHANNELS = ("Unmanaged", "SecurityPatch", "NodeImage", "None")
+#: [P] ``network_profile.network_policy``; cilium also needs ``network_data_plane = "cilium"``.
+AKS_NETWORK_POLICIES = ("azure", "calico", "cilium")
+#: [P] ``default_node_pool.os_disk_size_gb`` as the API accepts it for managed OS disks: 30-2048 GB.
+AKS_OS_DISK_SIZE_GB = (30, 2048)
+#: [P] ``maintenance_window_auto_upgrade``: day names, ``HH:MM`` start, 4-24 hours, ``+HH:MM`` UTC offset.
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+HH_MM = r"([01][0-9]|2[0-3]):[0-5][0-9]"
+UTC_OFFSET = r"[+-](0[0-9]|1[0-4]):[0-5][0-9]"
+MAINTENANCE_DURATION_HOURS = (4, 24)
 #: [MS] aks/app-routing: the ingress class of the managed NGINX (application-routing add-on).
 APP_ROUTING_INGRESS_CLASS = "webapprouting.kubernetes.azure.com"
+
+# --- Helm ------------------------------------------------------------------------------------
+
+#: A pinned chart version (Helm charts use SemVer 2; this project pins exact releases such as 0.20.4).
+CHART_VERSION = r"[0-9]+\.[0-9]+\.[0-9]+"
 
 # --- Azure RBAC ------------------------------------------------------------------------------
 

@@ -16,9 +16,9 @@ from constructs import Construct
 from constructs_lib.diagnostics import Diagnostics
 from constructs_lib.facts import KEY_VAULT_NAME, KEY_VAULT_SECRET_NAME, KEY_VAULT_SOFT_DELETE_DAYS
 from constructs_lib.private_endpoint import PrivateEndpoint, PrivateEndpointSpec
-from constructs_lib.rbac import check_propagation_seconds, grant_role, propagation_wait
+from constructs_lib.rbac import grant_role, propagation_wait
 from constructs_lib.refs import KeyVaultRef
-from constructs_lib.validation import Problems, is_public_ipv4, is_token
+from constructs_lib.validation import Problems, check_propagation_seconds, is_public_ipv4, is_token
 
 _NAME = re.compile(KEY_VAULT_NAME)
 _SECRET_NAME = re.compile(KEY_VAULT_SECRET_NAME)
@@ -48,7 +48,7 @@ class KeyVaultProps:
         writing the secret - 120. A new role assignment takes a while to reach Key Vault (writes
         fail with ``403 ForbiddenByRbac`` until it has: hashicorp/terraform-provider-azurerm#23927),
         and the endpoint's A record can appear in the private DNS zone after the endpoint reports
-        done (#18659). 0 to 1800; 0: no wait (and no time provider needed). With a wait, the stack
+        done (hashicorp/terraform-provider-azurerm#18659). Bounds: :data:`constructs_lib.facts.RBAC_PROPAGATION_SECONDS`; 0: no wait (and no time provider needed). With a wait, the stack
         needs a ``TimeProvider`` (``cdktf_cdktf_provider_time.provider``); cdktf says so at synth.
     :param prevent_destroy: ``lifecycle.prevent_destroy`` on the vault - True.
     :param tags: - none (a tagging Aspect may add them).
@@ -154,8 +154,9 @@ class PrivateKeyVault(Construct):
         problems.require(id not in self.secrets, "id", id, "an id not used by another secret in this vault")
         problems.raise_if_any()
         depends: list[ITerraformDependable] = [*self.role_assignments.values(), self.private_endpoint.resource]
-        # RBAC propagation (azurerm#23927) and private DNS registration (#18659) both lag behind
-        # the resources Terraform sees as created; nothing in Azure can be polled for either.
+        # RBAC propagation (hashicorp/terraform-provider-azurerm#23927) and private DNS registration
+        # (hashicorp/terraform-provider-azurerm#18659) both lag behind the resources Terraform sees
+        # as created; nothing in Azure can be polled for either.
         wait = propagation_wait(
             self, f"secret-{id}-wait", seconds=self.props.rbac_propagation_seconds,
             triggers={**{f"grant-{gid}": a.id for gid, a in self.role_assignments.items()},

@@ -8,8 +8,9 @@ globally unique (the app uses its state storage account's name), so two organisa
 an environment called ``prod`` never collide.
 
 A second region later is ``Names(environment=..., salt=..., region="westeurope")``: the region goes
-into every name after the environment, and into the suffix, so both regions' resources can
-live side by side. ``region=None`` (the default) gives the single-region names this project
+into the CAF names after the environment, the state keys and the PostgreSQL DNS zone, and into the
+8-character suffix of the globally unique names (storage account, Key Vault, PostgreSQL server,
+which have no room for it in full), so both regions' resources can live side by side. ``region=None`` (the default) gives the single-region names this project
 has always used.
 """
 

@@ -21,6 +21,7 @@ from constructs_lib.diagnostics import Diagnostics
 from constructs_lib.facts import (
     POSTGRES_BACKUP_RETENTION_DAYS,
     POSTGRES_IDENTIFIER,
+    POSTGRES_LOGIN,
     POSTGRES_RESERVED_LOGINS,
     POSTGRES_SERVER_NAME,
     POSTGRES_SKU,
@@ -33,6 +34,7 @@ from constructs_lib.validation import Problems, PropsError, is_token
 _SERVER_NAME = re.compile(POSTGRES_SERVER_NAME)
 _SKU = re.compile(POSTGRES_SKU)
 _IDENTIFIER = re.compile(POSTGRES_IDENTIFIER)
+_LOGIN = re.compile(POSTGRES_LOGIN)
 #: Server parameters this construct always sets (and refuses to have overridden).
 ENFORCED_PARAMETERS: Mapping[str, str] = {"require_secure_transport": "on"}
 #: ``ignore_changes`` on the server: an automatic failover swaps primary and standby zones
@@ -237,8 +239,7 @@ def _validate(p: PostgresFlexibleServerProps) -> None:
     elif p.standby_zone is not None:
         problems.add("standby_zone", p.standby_zone, "None unless high_availability is 'ZoneRedundant'")
     login = p.administrator_login
-    problems.require(is_token(login) or (bool(_IDENTIFIER.fullmatch(login)) and not login.startswith("pg_")
-                                         and login not in POSTGRES_RESERVED_LOGINS),
+    problems.require(is_token(login) or (bool(_LOGIN.fullmatch(login)) and login not in POSTGRES_RESERVED_LOGINS),
                      "administrator_login", login,
                      "1-63 lowercase letters, digits, '_', not starting with pg_, not one of "
                      + ", ".join(sorted(POSTGRES_RESERVED_LOGINS)))

@@ -2,7 +2,8 @@
 
 Every construct that grants a role uses :func:`grant_role`; every construct whose next step
 needs the grant in force (writing a Key Vault secret, Helm calling the Kubernetes API, pods
-mounting Key Vault secrets) follows it with :func:`propagation_wait`. Azure honours a new role
+mounting Key Vault secrets) follows it with :func:`propagation_wait`, whose bounds
+:func:`constructs_lib.validation.check_propagation_seconds` checks. Azure honours a new role
 assignment only after it has propagated, and nothing can be polled for that (sources at
 :data:`constructs_lib.facts.RBAC_PROPAGATION_SECONDS`; hashicorp/terraform-provider-azurerm#23927).
 """
@@ -16,8 +17,6 @@ from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
 from cdktf_cdktf_provider_time.sleep import Sleep
 from constructs import Construct
 
-from constructs_lib.facts import RBAC_PROPAGATION_SECONDS
-from constructs_lib.validation import Problems
 
 
 def grant_role(scope: Construct, id: str, *, target_scope: str, role: str, principal_id: str,
@@ -50,10 +49,3 @@ def propagation_wait(scope: Construct, id: str, *, seconds: int, triggers: Mappi
         return None
     return Sleep(scope, id, create_duration=f"{seconds}s", triggers=dict(triggers),
                  depends_on=list(depends_on) if depends_on else None)
-
-
-def check_propagation_seconds(problems: Problems, field: str, value: object) -> None:
-    """Add a problem unless ``value`` is a whole number of seconds within :data:`RBAC_PROPAGATION_SECONDS`."""
-    lo, hi = RBAC_PROPAGATION_SECONDS
-    problems.require(isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi, field, value,
-                     f"{lo} to {hi} seconds (0: no wait)")

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from constructs_lib.facts import RBAC_PROPAGATION_SECONDS
+
 
 class PropsError(ValueError):
     """A construct's props cannot be built. One line per problem: field, value, allowed, fix."""
@@ -75,3 +77,11 @@ def cidr_or_none(value: str) -> ipaddress.IPv4Network | None:
         return ipaddress.IPv4Network(value, strict=True)
     except ValueError:
         return None
+
+
+def check_propagation_seconds(problems: Problems, field: str, value: object) -> None:
+    """Add a problem unless ``value`` is a whole number of seconds within
+    :data:`constructs_lib.facts.RBAC_PROPAGATION_SECONDS` (a wait for a new role assignment)."""
+    lo, hi = RBAC_PROPAGATION_SECONDS
+    problems.require(isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi, field, value,
+                     f"{lo} to {hi} seconds (0: no wait)")

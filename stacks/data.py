@@ -68,7 +68,7 @@ class DataStack(PpmStack):
         # revoked for the previous caller, whenever another identity applies). The secret waits
         # ~120 s after these grants and the vault's private endpoint (a time_sleep in
         # PrivateKeyVault.add_secret): RBAC propagation (hashicorp/terraform-provider-azurerm#23927)
-        # and the endpoint's private DNS record (#18659) lag behind their resources.
+        # and the endpoint's private DNS record (hashicorp/terraform-provider-azurerm#18659) lag behind their resources.
         for principal in cfg.delivery.deployer_principal_ids:
             self.key_vault.grant(f"deployer-{principal}", principal_id=principal, role=DEPLOYER_ROLE)
 

@@ -297,7 +297,7 @@ def _with_app(tmp_path, **tls) -> str:
 
 
 @pytest.mark.parametrize("tls, message", [
-    ({"enabled": True}, "app.tls.key_vault_certificate_uri: got None"),
+    ({"enabled": True}, "app.tls.key_vault_certificate_uri: not set"),
     ({"key_vault_certificate_uri": "https://kv-certs.vault.azure.net/certificates/packages"}, "app.tls.enabled"),
     ({"enabled": True, "key_vault_certificate_uri": "https://example.com/packages"}, "app.tls.key_vault_certificate_uri"),
     ({"secret_name": "ppm-tls"}, "app.tls.secret_name"),

@@ -349,7 +349,10 @@ BAD_CLUSTER_CONFIGS = [
      "cluster.maintenance_window.duration_hours: got 2"),
     # APP-003: pods plus the upgrade surge must fit the nodes; a size outside the table needs its figures.
     ("unlisted-vm-size-without-capacity", {"cluster__vm_size": "Standard_F8s_v2"},
-     "cluster.vm_capacity: got None (the default); the vcpus and memory_gib of Standard_F8s_v2"),
+     "cluster.vm_capacity: not set; required for Standard_F8s_v2, which the size table (D/E v5) does not list"),
+    ("listed-size-with-other-figures", {"cluster__vm_size": "Standard_D8_v5",
+                                        "cluster__vm_capacity": {"vcpus": 2, "memory_gib": 4}},
+     "cluster.vm_capacity: got {'vcpus': 2, 'memory_gib': 4.0}; unset for Standard_D8_v5, which the size table knows"),
     ("unlisted-vm-size-too-small", {"cluster__vm_size": "Standard_F8s_v2",
                                     "cluster__vm_capacity": {"vcpus": 8, "memory_gib": 16}},
      "app.resources.memory_request: got '8Gi' (the default); at most 5.9Gi: 2 pod(s) per Standard_F8s_v2 node"),

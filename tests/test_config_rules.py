@@ -85,7 +85,7 @@ CASES: dict[str, tuple[str, dict[str, Any], str]] = {
     "AKS-004": ("reference", {"cluster.kubernetes_version": "1.33.2"},
                 "cluster.kubernetes_version: got '1.33.2'; a minor version such as '1.33'"),
     "APP-001": ("reference", {"app.tls.enabled": True},
-                "app.tls.key_vault_certificate_uri: got None"),
+                "; the Key Vault certificate URI (https://<vault>.vault.azure.net/certificates/<name>) when app.tls.enabled"),
     "APP-002": ("reference", {"app.tls.key_vault_certificate_uri": "https://kv-x.vault.azure.net/certificates/ppm"},
                 "app.tls.enabled: got False"),
     "APP-003": ("reference", {"app.resources.cpu_request": "4"},
@@ -129,7 +129,7 @@ def test_a_problem_about_a_value_the_user_did_not_write_says_it_is_the_default()
     with pytest.raises(ConfigError) as err:
         parse_config(data, "bad.yaml")
     lines = {line.split(":", 1)[0]: line for line in err.value.problems}
-    assert "got None (the default); the Key Vault certificate URI" in lines["app.tls.key_vault_certificate_uri"]
+    assert "app.tls.key_vault_certificate_uri: not set; the Key Vault certificate URI" in lines["app.tls.key_vault_certificate_uri"]
     assert "got '4'; at most" in lines["app.resources.cpu_request"]  # the user's own value: no such note
     # A whole section left out counts too: reference.yaml writes no app.resources, so the request is the default.
     data = mutate("reference", {"cluster.vm_size": "Standard_D4ds_v5"})

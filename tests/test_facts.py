@@ -56,11 +56,44 @@ def test_not_a_quantity(value):
 
 def test_config_shares_the_constructs_tables():
     """The config reads the very objects the constructs validate against."""
-    for name in ("POSTGRES_STORAGE_MB", "POSTGRES_BACKUP_RETENTION_DAYS", "POSTGRES_RESERVED_LOGINS", "POSTGRES_SKU",
+    for name in ("POSTGRES_STORAGE_GIB", "POSTGRES_BACKUP_RETENTION_DAYS", "POSTGRES_RESERVED_LOGINS", "POSTGRES_SKU",
                  "PREMIUM_SHARE_QUOTA_GIB", "STORAGE_ACCOUNT_NAME", "FILE_SHARE_NAME", "BLOB_CONTAINER_NAME",
                  "KEY_VAULT_SECRET_NAME", "KEY_VAULT_CERTIFICATE_URI", "DNS_NAME", "DNS_LABEL", "GUID",
-                 "RESOURCE_GROUP_NAME", "AKS_MAX_PODS", "POSTGRES_SUBNET_MAX_PREFIX"):
+                 "RESOURCE_GROUP_NAME", "AKS_MAX_PODS", "POSTGRES_SUBNET_MAX_PREFIX", "POSTGRES_LOGIN",
+                 "POSTGRES_IDENTIFIER", "KEY_VAULT_SOFT_DELETE_DAYS", "WEEKDAYS", "HH_MM", "UTC_OFFSET",
+                 "MAINTENANCE_DURATION_HOURS", "AKS_NETWORK_POLICIES", "AKS_OS_DISK_SIZE_GB", "CHART_VERSION", "ZONES"):
         assert getattr(azure_rules, name) is getattr(facts, name), name
+
+
+def test_every_name_pattern_of_the_config_is_a_fact_or_the_apps_own():
+    """No regex is written twice: the schema's patterns come from constructs_lib.facts, except the few
+    that only the app uses (each with its reason in config.schema.APP_ONLY_PATTERNS)."""
+    from config import schema
+
+    fact_patterns = {value for name, value in vars(facts).items() if name.isupper() and isinstance(value, str)}
+    assert len(schema.PATTERNS) >= 15, "the registry should see every pattern of the schema"
+    foreign = {regex: allowed for regex, allowed in schema.PATTERNS.items()
+               if regex not in fact_patterns and regex not in schema.APP_ONLY_PATTERNS}
+    assert foreign == {}, "patterns written in config/schema.py instead of constructs_lib/facts.py"
+    assert set(schema.APP_ONLY_PATTERNS) <= set(schema.PATTERNS), "APP_ONLY_PATTERNS names a pattern no field uses"
+
+
+def test_every_bound_of_the_config_is_a_fact_or_within_one():
+    """Numeric bounds the config shares with a construct read the same fact."""
+    from config.schema import ClusterConfig, KeyVaultConfig, MaintenanceWindowConfig
+
+    def bounds(model, field):
+        found = {type(m).__name__: m for m in model.model_fields[field].metadata}
+        return found["Ge"].ge, found["Le"].le
+
+    assert bounds(KeyVaultConfig, "soft_delete_retention_days") == facts.KEY_VAULT_SOFT_DELETE_DAYS
+    assert bounds(ClusterConfig, "os_disk_size_gb") == facts.AKS_OS_DISK_SIZE_GB
+    assert bounds(MaintenanceWindowConfig, "duration_hours") == facts.MAINTENANCE_DURATION_HOURS
+    for model, field, fact in ((MaintenanceWindowConfig, "day_of_week", facts.WEEKDAYS),
+                               (ClusterConfig, "network_policy", facts.AKS_NETWORK_POLICIES),
+                               (ClusterConfig, "automatic_upgrade_channel", facts.AKS_AUTOMATIC_UPGRADE_CHANNELS),
+                               (ClusterConfig, "node_os_upgrade_channel", facts.AKS_NODE_OS_UPGRADE_CHANNELS)):
+        assert set(typing.get_args(model.model_fields[field].annotation)) == set(fact), field
 
 
 def test_every_postgres_version_and_size_the_config_accepts_the_server_accepts():
@@ -136,3 +169,19 @@ def test_decimal_and_fractional_quantities_synthesize_end_to_end(tmp_path):
     assert result.returncode == 0, result.stderr
     app = (out / "stacks" / "app" / "cdk.tf.json").read_text()
     assert "memory: 8G" in app and "memory: 15.5Gi" in app and "cpu: '1.5'" in app
+
+
+PURE_MODULES = ("constructs_lib.facts", "constructs_lib.quantity", "constructs_lib.naming", "constructs_lib.refs",
+                "constructs_lib.validation", "constructs_lib.aks.props", "constructs_lib.package_manager.props",
+                "constructs_lib.package_manager.values", "constructs_lib.package_manager.manifests", "config")
+
+
+def test_pure_modules_import_without_cdktf_or_jsii():
+    """Props, values, facts and the config are plain Python: usable (and testable) without a synth."""
+    code = ("import importlib, json, sys\n"
+            f"for name in {PURE_MODULES!r}: importlib.import_module(name)\n"
+            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('cdktf', 'jsii', 'constructs')"
+            " or m.startswith('cdktf_cdktf_provider'))))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

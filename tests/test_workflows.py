@@ -403,9 +403,9 @@ def test_ci_config_reads_the_reference_labels(tmp_path):
     proc = run_ci_config("config/reference.yaml", output=output)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"config": "config/reference.yaml", "labels": ["self-hosted", "ppm"],
-                                       "kubelogin_mode": "azurecli"}
+                                       "kubelogin_mode": "workloadidentity"}
     assert output.read_text().splitlines() == [
-        "config=config/reference.yaml", 'labels=["self-hosted","ppm"]', "kubelogin_mode=azurecli"]
+        "config=config/reference.yaml", 'labels=["self-hosted","ppm"]', "kubelogin_mode=workloadidentity"]
 
 
 @pytest.mark.parametrize("name", ["reference.yaml", "small.yaml"])
@@ -479,7 +479,7 @@ def test_ci_config_uses_the_schema_default_labels_when_the_key_is_absent(tmp_pat
 
 
 def test_ci_config_requires_workload_identity_when_asked(tmp_path):
-    azurecli = run_ci_config("config/reference.yaml", "--require-kubelogin-mode", "workloadidentity")
+    azurecli = run_ci_config("config/small.yaml", "--require-kubelogin-mode", "workloadidentity")
     assert azurecli.returncode == 1
     assert "app.kubelogin_mode: workloadidentity" in azurecli.stderr
     ci = _config_with(tmp_path, {"runner": RUNNER, "github_runner_labels": ["self-hosted", "ppm-prod"]},

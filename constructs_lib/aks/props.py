@@ -12,29 +12,36 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from constructs_lib.facts import AKS_MAX_PODS, GUID, ZONES
-from constructs_lib.rbac import check_propagation_seconds
+from constructs_lib.facts import (
+    AKS_AUTOMATIC_UPGRADE_CHANNELS,
+    AKS_MAX_PODS,
+    AKS_NETWORK_POLICIES,
+    AKS_NODE_OS_UPGRADE_CHANNELS,
+    AKS_OS_DISK_SIZE_GB,
+    GUID,
+    HH_MM,
+    MAINTENANCE_DURATION_HOURS,
+    UTC_OFFSET,
+    WEEKDAYS,
+    ZONES,
+)
 from constructs_lib.refs import AksClusterRef, ManagedIdentityRef
-from constructs_lib.validation import Problems, cidr_or_none, is_token
+from constructs_lib.validation import Problems, check_propagation_seconds, cidr_or_none, is_token
 
 #: [P] kubernetes_cluster default_node_pool.name: lowercase letters and digits, 1-12 for Linux.
 POOL_NAME = re.compile(r"[a-z][a-z0-9]{0,11}")
-#: [P] automatic_upgrade_channel / node_os_upgrade_channel (4.x names).
-AUTOMATIC_UPGRADE_CHANNELS = ("patch", "rapid", "node-image", "stable")
-NODE_OS_UPGRADE_CHANNELS = ("Unmanaged", "SecurityPatch", "NodeImage", "None")
-#: [P] network_profile.network_policy; cilium also needs network_data_plane = "cilium".
-NETWORK_POLICIES = ("azure", "calico", "cilium")
 #: [P] sku_tier.
 SKU_TIERS = ("Free", "Standard", "Premium")
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-#: [P] maintenance_window_auto_upgrade.duration: 4 to 24 hours.
-MAINTENANCE_DURATION_HOURS = (4, 24)
+AUTOMATIC_UPGRADE_CHANNELS = AKS_AUTOMATIC_UPGRADE_CHANNELS
+NODE_OS_UPGRADE_CHANNELS = AKS_NODE_OS_UPGRADE_CHANNELS
+NETWORK_POLICIES = AKS_NETWORK_POLICIES
+DAYS = WEEKDAYS
 #: Channels that move the *minor* version ([MS] aks/auto-upgrade-cluster): the cluster's
 #: version then drifts from the configured one, so the construct ignores that drift.
 MINOR_UPGRADE_CHANNELS = ("stable", "rapid")
 _GUID = re.compile(GUID)
-_HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
-_UTC_OFFSET = re.compile(r"[+-](0[0-9]|1[0-4]):[0-5][0-9]")
+_HHMM = re.compile(HH_MM)
+_UTC_OFFSET = re.compile(UTC_OFFSET)
 _SURGE = re.compile(r"([1-9][0-9]?|100)%|[1-9][0-9]*")
 
 
@@ -130,7 +137,7 @@ class AksClusterProps:
     :param rbac_propagation_seconds: a ``time_sleep`` after those grants, re-run whenever one
         is replaced, so the stack finishes only once the Kubernetes API honours them (the Helm
         provider does not retry a 403); default 300 ([MS] aks/manage-azure-rbac: new role
-        assignments can take up to five minutes to propagate). 0 to 1800; 0: no wait. The
+        assignments can take up to five minutes to propagate). Bounds: :data:`constructs_lib.facts.RBAC_PROPAGATION_SECONDS`; 0: no wait. The
         stack needs a ``hashicorp/time`` provider (``TimeProvider``) when it waits.
     :param automatic_upgrade_channel: default ``patch``. With ``stable`` or ``rapid`` (which
         move the minor version) ``kubernetes_version`` and the pools' ``orchestrator_version``
@@ -194,7 +201,8 @@ def _validate_pool(problems: Problems, prefix: str, pool: NodePoolSpec) -> None:
                          f"at least one node per zone ({len(zones)}); or list fewer zones")
     lo, hi = AKS_MAX_PODS
     problems.require(lo <= pool.max_pods <= hi, f"{prefix}.max_pods", pool.max_pods, f"{lo} to {hi}")
-    problems.require(30 <= pool.os_disk_size_gb <= 2048, f"{prefix}.os_disk_size_gb", pool.os_disk_size_gb, "30 to 2048")
+    lo, hi = AKS_OS_DISK_SIZE_GB
+    problems.require(lo <= pool.os_disk_size_gb <= hi, f"{prefix}.os_disk_size_gb", pool.os_disk_size_gb, f"{lo} to {hi}")
     problems.require(bool(_SURGE.fullmatch(pool.max_surge)), f"{prefix}.max_surge", pool.max_surge,
                      "a node count such as '1' or a percentage such as '33%'")
     if pool.autoscaling:

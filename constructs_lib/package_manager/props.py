@@ -13,12 +13,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from constructs_lib.facts import DNS_LABEL, DNS_NAME, KEY_VAULT_CERTIFICATE_URI, KEY_VAULT_SECRET_NAME
+from constructs_lib.facts import CHART_VERSION, DNS_LABEL, DNS_NAME, KEY_VAULT_CERTIFICATE_URI, KEY_VAULT_SECRET_NAME
 from constructs_lib.package_manager.manifests import NFS_MOUNT_OPTIONS
 from constructs_lib.refs import KeyVaultRef, ManagedIdentityRef, NfsShareRef, PostgresTargetRef
 from constructs_lib.quantity import CPU_EXAMPLES, MEMORY_EXAMPLES, parse_non_negative
-from constructs_lib.rbac import check_propagation_seconds
-from constructs_lib.validation import Problems, is_token
+from constructs_lib.validation import Problems, check_propagation_seconds, is_token
 
 CHART = "rstudio-pm"
 CHART_REPOSITORY = "https://helm.rstudio.com"
@@ -31,7 +30,7 @@ CLAIM_REQUEST_GIB = 100
 _TOKEN = re.compile(r"\$\{[^}]*\}")
 _DNS_LABEL = re.compile(DNS_LABEL)
 _DNS_NAME = re.compile(DNS_NAME)
-_SEMVER = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+")
+_SEMVER = re.compile(CHART_VERSION)
 _KV_SECRET_NAME = re.compile(KEY_VAULT_SECRET_NAME)
 _KV_CERT_URI = re.compile(KEY_VAULT_CERTIFICATE_URI)
 
@@ -107,7 +106,7 @@ class PackageManagerReleaseProps:
         release (re-run when the grant is replaced or ``secret_version`` changes) - 180: an
         Azure role assignment takes minutes to be honoured ([MS] key-vault/general/rbac-guide),
         and the CSI driver's rotation polls every 2 minutes (the cluster's
-        ``secret_rotation_interval``; keep the wait above it). 0 to 1800; 0: no wait. The stack
+        ``secret_rotation_interval``; keep the wait above it). Bounds: :data:`constructs_lib.facts.RBAC_PROPAGATION_SECONDS`; 0: no wait. The stack
         needs a ``hashicorp/time`` provider (``TimeProvider``) when it waits.
     :param timeout_seconds: how long Helm waits for the rollout before rolling back - 900
         (above the startup probe's 600 s budget plus image pull and volume mounts).
