@@ -49,6 +49,12 @@ deploy: setup
 test: setup
 	$(PY) -m pytest
 
+.PHONY: preflight
+## preflight: before anything is applied: config placeholders, terraform/az/kubelogin, then through `az`: resource
+## providers, EncryptionAtHost, vCPU quota, PostgreSQL SKU and zones, the license secret (STACKS="network data": only those)
+preflight: setup
+	$(PY) scripts/preflight.py $(if $(strip $(STACKS)),--stacks "$(strip $(STACKS))")
+
 BENCH_TS := bench/ts-baseline
 BENCH_STAMP := $(BENCH_TS)/node_modules/.installed
 ROUNDS ?= 7
