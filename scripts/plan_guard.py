@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Plan guard: summarize Terraform JSON plans and refuse ones that destroy protected data.
 
-    python scripts/plan_guard.py [--protected-type TYPE]... [--allow-destroy] [--output FILE] PLAN.json...
+    python scripts/plan_guard.py [--protected-type TYPE]... [--allow-destroy] [--output FILE] [--note TEXT]... PLAN.json...
 
-Reads plans written by ``terraform show -json PLANFILE`` and prints one Markdown section
-per plan (adds, in-place changes, replacements, destroys, forgets, drift; the address of
-every replacement and destroy), ready to paste as a pull-request comment.
+Reads plans written by ``terraform show -json PLANFILE`` and prints Markdown ready to paste as
+a pull-request comment: first every change to a security-relevant type (:data:`SECURITY_TYPES`)
+across all plans, then one section per plan (counts; every change by address with its action
+and, for updates and replacements, the names of the changed top-level attributes; why each
+replacement, destroy and forget happens; drift). Attribute values are never printed, only names.
 
 Exit status:
   0  nothing protected would be deleted or replaced (or --allow-destroy was given)
@@ -19,6 +21,7 @@ several types. Only standard library: runs anywhere Python 3.9+ does.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from dataclasses import dataclass, field
@@ -39,6 +42,52 @@ PROTECTED_TYPES: tuple[str, ...] = (
 )
 
 EXIT_OK, EXIT_BLOCKED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class SecurityType:
+    """A resource type (``*`` at the end: a prefix) whose changes a reviewer must see first."""
+
+    pattern: str
+    reason: str
+    #: Top-level attributes that carry the exposure; shown in bold when an update changes them.
+    watch: tuple[str, ...] = ()
+
+    def matches(self, rtype: str) -> bool:
+        if self.pattern.endswith("*"):
+            return rtype.startswith(self.pattern[:-1])
+        return rtype == self.pattern
+
+
+#: Every change (create, update, replace, delete, forget, and drift) to one of these types is listed
+#: at the top of the summary, whatever else the plan does. One line each: why it matters.
+SECURITY_TYPES: tuple[SecurityType, ...] = (
+    SecurityType("azurerm_network_security_rule", "allows or denies traffic into and out of the subnets"),
+    SecurityType("azurerm_network_security_group", "the rule set that filters a subnet's traffic"),
+    SecurityType("azurerm_subnet_network_security_group_association", "decides which NSG, if any, filters a subnet"),
+    SecurityType("azurerm_role_assignment", "grants an identity a role at a scope (who may do what)"),
+    SecurityType("azurerm_role_definition", "defines what a role is allowed to do"),
+    SecurityType("azurerm_key_vault", "network ACLs and public access decide who can reach the DB password",
+                 ("network_acls", "public_network_access_enabled", "enable_rbac_authorization",
+                  "rbac_authorization_enabled")),
+    SecurityType("azurerm_key_vault_access_policy", "grants an identity access to the vault's keys and secrets"),
+    SecurityType("azurerm_storage_account", "network rules and public access decide who can reach the package data",
+                 ("network_rules", "public_network_access_enabled", "allow_nested_items_to_be_public",
+                  "shared_access_key_enabled")),
+    SecurityType("azurerm_storage_account_network_rules", "the storage account's firewall"),
+    SecurityType("azurerm_kubernetes_cluster", "the API server access profile decides who can reach the Kubernetes API",
+                 ("api_server_access_profile", "private_cluster_enabled", "local_account_disabled",
+                  "azure_active_directory_role_based_access_control")),
+    SecurityType("azurerm_private_endpoint", "the private path to a service; without it traffic may go public"),
+    SecurityType("azurerm_nat_gateway*", "the egress path and the public addresses outbound traffic leaves from"),
+    SecurityType("azurerm_public_ip", "an address reachable from the internet"),
+)
+
+
+def security_type(rtype: str) -> SecurityType | None:
+    """The :data:`SECURITY_TYPES` entry for a resource type, or None."""
+    return next((s for s in SECURITY_TYPES if s.matches(rtype)), None)
+
 
 #: Terraform's ``action_reason`` values, in words ([TF] internals/json-format, "Change Representation").
 ACTION_REASONS = {
@@ -67,6 +116,8 @@ class Change:
     actions: tuple[str, ...]
     reason: str | None = None
     replace_paths: tuple[str, ...] = ()
+    #: Top-level attribute names whose value differs between before and after, or becomes unknown.
+    changed: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -107,6 +158,8 @@ class PlanSummary:
     name: str
     changes: list[Change] = field(default_factory=list)
     drift: list[Change] = field(default_factory=list)
+    #: Data sources Terraform reads during apply (``read`` actions); not counted as changes.
+    reads: list[Change] = field(default_factory=list)
     errored: bool = False
 
     def of(self, kind: str) -> list[Change]:
@@ -124,6 +177,32 @@ def _path_text(path: Sequence[Any]) -> str:
 KNOWN_ACTIONS = frozenset({"no-op", "create", "read", "update", "delete", "forget"})
 
 
+def _has_unknown(marker: Any) -> bool:
+    """True when an ``after_unknown`` entry marks anything in it unknown (it mirrors the value's shape)."""
+    if marker is True:
+        return True
+    if isinstance(marker, dict):
+        return any(_has_unknown(v) for v in marker.values())
+    if isinstance(marker, list):
+        return any(_has_unknown(v) for v in marker)
+    return False
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def changed_attributes(change: dict[str, Any]) -> tuple[str, ...]:
+    """Names of the top-level attributes an update or replacement changes, sorted.
+
+    An attribute counts when its ``before`` and ``after`` values differ or when it becomes
+    unknown (``after_unknown``). Only values are compared; nothing but the names is returned.
+    """
+    before, after, unknown = (_mapping(change.get(k)) for k in ("before", "after", "after_unknown"))
+    names = before.keys() | after.keys() | unknown.keys()
+    return tuple(sorted(n for n in names if _has_unknown(unknown.get(n)) or before.get(n) != after.get(n)))
+
+
 def _change(entry: Any, where: str) -> Change:
     """One resource change; anything not shaped like Terraform's plan JSON is a PlanError (never a pass)."""
     if not isinstance(entry, dict) or not isinstance(entry.get("change"), dict):
@@ -133,13 +212,16 @@ def _change(entry: Any, where: str) -> Change:
     if not isinstance(actions, list) or not actions or not set(actions) <= KNOWN_ACTIONS:
         raise PlanError(f"{where}: {entry.get('address', '?')}: actions {actions!r} are not Terraform plan actions "
                         f"({', '.join(sorted(KNOWN_ACTIONS))})")
-    return Change(
+    result = Change(
         address=entry.get("address", "?"),
         type=entry.get("type", "?"),
         actions=tuple(actions),
         reason=entry.get("action_reason"),
         replace_paths=tuple(_path_text(p) for p in change.get("replace_paths") or ()),
     )
+    if result.kind in ("update", "replace"):
+        result = dataclasses.replace(result, changed=changed_attributes(change))
+    return result
 
 
 def stack_name(path: Path) -> str:
@@ -173,6 +255,8 @@ def load_plan(path: Path, name: str | None = None) -> PlanSummary:
             change = _change(entry, str(path))
             if entry.get("mode", "managed") == "managed":
                 target.append(change)
+            elif key == "resource_changes" and change.kind == "read":
+                summary.reads.append(change)
     return summary
 
 
@@ -204,10 +288,55 @@ def _bullets(changes: list[Change], protected: set[str]) -> list[str]:
     return lines
 
 
-def render(plans: Sequence[PlanSummary], protected: Sequence[str], allow_destroy: bool) -> str:
-    """The Markdown report: one section per plan, then the verdict."""
+#: Order of the rows in a plan's change table: what loses data or exposure first.
+_ROW_ORDER = ("delete", "replace", "update", "create", "forget", "read")
+
+
+def _row_key(change: Change) -> int:
+    return _ROW_ORDER.index(change.kind) if change.kind in _ROW_ORDER else len(_ROW_ORDER)
+
+
+def _code(text: str) -> str:
+    """``text`` as inline code in a Markdown table cell (a ``|`` would end the cell)."""
+    return "`" + text.replace("|", "\\|") + "`"
+
+
+def _attributes(change: Change, watch: Sequence[str] = ()) -> str:
+    """Changed attribute names as code, those a security entry watches in bold; names only, never values."""
+    return ", ".join(f"**{_code(n)}**" if n in watch else _code(n) for n in change.changed)
+
+
+def _security_rows(plans: Sequence[PlanSummary]) -> list[str]:
+    rows = []
+    for plan in plans:
+        entries = [(c, c.kind) for c in sorted(plan.changes, key=_row_key) if c.kind != "no-op"]
+        entries += [(d, "deleted outside Terraform" if d.kind == "delete" else "changed outside Terraform")
+                    for d in plan.drift if d.kind != "no-op"]
+        for change, action in entries:
+            sec = security_type(change.type)
+            if sec is not None:
+                rows.append(f"| {plan.name} | {action} | {_code(change.address)} | "
+                            f"{_attributes(change, sec.watch)} | {sec.reason} |")
+    return rows
+
+
+def render(plans: Sequence[PlanSummary], protected: Sequence[str], allow_destroy: bool,
+           notes: Sequence[str] = ()) -> str:
+    """The Markdown report: security-relevant changes, one section per plan, then the verdict."""
     protected_set = set(protected)
     out = ["# Terraform plan summary", ""]
+    if notes:
+        out += [*(f"> - {note}" for note in notes), ""]
+    security = _security_rows(plans)
+    out += ["## Security-relevant changes", ""]
+    if security:
+        out += ["Changes to resource types that decide who or what can reach the environment "
+                "(watched attributes in bold):", "",
+                "| Stack | Action | Address | Changed attributes | Why it matters |", "|---|---|---|---|---|",
+                *security, ""]
+    else:
+        out += [f"None: no change to any of the {len(SECURITY_TYPES)} security-relevant types "
+                "(`SECURITY_TYPES` in scripts/plan_guard.py).", ""]
     for plan in plans:
         counts = {k: len(plan.of(k)) for k in ("create", "update", "replace", "delete", "forget")}
         out += [f"## {plan.name}", ""]
@@ -217,6 +346,14 @@ def render(plans: Sequence[PlanSummary], protected: Sequence[str], allow_destroy
                 f"| {counts['create']} | {counts['update']} | {counts['replace']} | {counts['delete']} | {counts['forget']} |", ""]
         if not any(counts.values()):
             out += ["No changes.", ""]
+        rows = sorted((c for c in [*plan.changes, *plan.reads] if c.kind in _ROW_ORDER), key=_row_key)
+        if rows:
+            out += ["| Action | Address | Changed attributes |", "|---|---|---|"]
+            for c in rows:
+                flags = (" **(protected type)**" if c.type in protected_set else "") + \
+                        (" **(security)**" if security_type(c.type) and c.kind != "read" else "")
+                out.append(f"| {c.kind} | {_code(c.address)}{flags} | {_attributes(c)} |")
+            out.append("")
         for title, kind in (("Replacements", "replace"), ("Destroys", "delete"),
                             ("Forgets (removed from state, not destroyed)", "forget")):
             if plan.of(kind):
@@ -227,7 +364,8 @@ def render(plans: Sequence[PlanSummary], protected: Sequence[str], allow_destroy
             for d in drift:
                 what = "deleted outside Terraform" if d.kind == "delete" else d.kind.replace("update", "changed outside Terraform")
                 flag = " **(protected type)**" if d.type in protected_set else ""
-                out.append(f"- `{d.address}`{flag}: {what}")
+                names = f" ({', '.join(d.changed)})" if d.changed else ""
+                out.append(f"- `{d.address}`{flag}: {what}{names}")
             out.append("")
     found = violations(plans, protected)
     if not found:
@@ -249,6 +387,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help=f"resource type never to delete or replace; repeatable; replaces the default ({', '.join(PROTECTED_TYPES)})")
     parser.add_argument("--allow-destroy", action="store_true", help="report protected deletions/replacements but exit 0")
     parser.add_argument("--output", type=Path, metavar="FILE", help="also write the Markdown to FILE")
+    parser.add_argument("--note", action="append", default=[], metavar="TEXT",
+                        help="a line to show under the title (repeatable), e.g. stacks that were not planned")
     args = parser.parse_args(argv)
     protected = tuple(args.protected or PROTECTED_TYPES)
     try:
@@ -256,7 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PlanError as err:
         print(f"plan_guard: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    report = render(plans, protected, args.allow_destroy)
+    report = render(plans, protected, args.allow_destroy, args.note)
     print(report)
     if args.output:
         args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ from tests.conftest import ROOT
 
 GUARD = ROOT / "scripts" / "plan_guard.py"
 SECRET = "s3cr3t-not-for-markdown"
+NEW_SECRET = "n3w-s3cr3t-not-for-markdown-either"
 
 BASE = """
 resource "terraform_data" "keep" { input = "a" }
@@ -44,6 +45,11 @@ SCENARIOS: dict[str, tuple[str, bool]] = {
     "update": (BASE.replace('input = "a"', 'input = "b"'), True),
     "replace": (BASE.replace('triggers_replace = "v1"', 'triggers_replace = "v2"'), True),
     "delete": (BASE.replace('resource "terraform_data" "delete_me" { input = "x" }', ""), True),
+    # one real plan with an in-place update (two: one of them changes a secret), a create and a replacement
+    "mixed": (BASE.replace('input = "a"', 'input = "b"').replace(SECRET, NEW_SECRET)
+              .replace('resource "terraform_data" "replace_me" { triggers_replace = "v1" }',
+                       'resource "terraform_data" "replace_me" { triggers_replace = "v2" }')
+              + 'resource "terraform_data" "added" { input = "new" }\n', True),
     "forget": (BASE.replace('resource "terraform_data" "forget_me" { input = "y" }', textwrap.dedent("""
         removed {
           from = terraform_data.forget_me
@@ -279,3 +285,119 @@ def test_a_binary_plan_file_is_refused_without_traceback(tmp_path):
     binary.write_bytes(b"PK\x03\x04\xff\xfe binary plan")
     result = guard(binary)
     assert result.returncode == 2 and "not UTF-8 text" in result.stderr and "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------- every change, security first
+
+
+def _rows(text: str, section: str) -> list[str]:
+    """The table rows (``| ...``) of one ``## section``."""
+    body = text.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return [line for line in body.splitlines() if line.startswith("| ") and not line.startswith("| Adds")
+            and not line.startswith("| Action") and not line.startswith("| Stack") and not line[2].isdigit()]
+
+
+def test_every_change_is_listed_with_its_action_and_changed_attribute_names(tf_plans):
+    result = guard(tf_plans["mixed"])
+    assert result.returncode == 0, result.stderr
+    assert counts_row(1, 2, 1, 0, 0) in result.stdout
+    # what loses data first; within an action, Terraform's (address) order
+    assert _rows(result.stdout, "mixed") == [
+        "| replace | `terraform_data.replace_me` | `id`, `triggers_replace` |",
+        "| update | `terraform_data.keep` | `input`, `output` |",   # output becomes unknown: changed too
+        "| update | `terraform_data.secret` | `input`, `output` |",
+        "| create | `terraform_data.added` |  |",
+    ]
+    # names only: neither the old nor the new secret value reaches the comment
+    assert SECRET in tf_plans["mixed"].read_text() and NEW_SECRET in tf_plans["mixed"].read_text()
+    assert SECRET not in result.stdout + result.stderr and NEW_SECRET not in result.stdout + result.stderr
+    assert "None: no change to any of the" in result.stdout.split("## mixed")[0]
+
+
+def _retyped(tf_plans, tmp_path: Path, types: dict[str, str], name: str = "network") -> Path:
+    """The real mixed plan with some addresses given other resource types (no azurerm provider offline)."""
+    doc = json.loads(tf_plans["mixed"].read_text())
+    for rc in doc["resource_changes"]:
+        if rc["address"] in types:
+            rc["type"] = types[rc["address"]]
+            rc["address"] = rc["address"].replace("terraform_data", types[rc["address"]])
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_security_relevant_types_are_flagged_first_in_their_own_section(tf_plans, tmp_path):
+    plan = _retyped(tf_plans, tmp_path, {"terraform_data.keep": "azurerm_network_security_rule",
+                                         "terraform_data.added": "azurerm_nat_gateway_public_ip_association",
+                                         "terraform_data.secret": "azurerm_key_vault_secret"})
+    result = guard(tf_plans["noop"], plan)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.index("## Security-relevant changes") < out.index("## noop") < out.index("## network")
+    assert _rows(out, "Security-relevant changes") == [
+        "| network | update | `azurerm_network_security_rule.keep` | `input`, `output` | "
+        "allows or denies traffic into and out of the subnets |",
+        "| network | create | `azurerm_nat_gateway_public_ip_association.added` |  | "  # azurerm_nat_gateway*
+        "the egress path and the public addresses outbound traffic leaves from |",
+    ]  # azurerm_key_vault_secret is not azurerm_key_vault: an exact type, not a prefix
+    assert "| update | `azurerm_network_security_rule.keep` **(security)** | `input`, `output` |" in out
+    assert NEW_SECRET not in out and SECRET not in out
+
+
+def test_watched_attributes_are_bold_and_drift_of_a_security_type_is_flagged(tf_plans, tmp_path):
+    doc = json.loads(tf_plans["update"].read_text())
+    entry = next(rc for rc in doc["resource_changes"] if rc["change"]["actions"] == ["update"])
+    entry.update(type="azurerm_key_vault", address="azurerm_key_vault.kv")
+    entry["change"]["before"]["network_acls"] = [{"default_action": "Deny", "ip_rules": ["10.0.0.0/8"]}]
+    entry["change"]["after"]["network_acls"] = [{"default_action": "Allow", "ip_rules": ["10.0.0.0/8"]}]
+    drifted = json.loads(json.dumps(entry))
+    drifted.update(type="azurerm_role_assignment", address="azurerm_role_assignment.ops")
+    doc["resource_drift"] = [drifted]
+    path = tmp_path / "data.json"
+    path.write_text(json.dumps(doc))
+    result = guard(path)
+    assert result.returncode == 0, result.stderr
+    rows = _rows(result.stdout, "Security-relevant changes")
+    assert rows[0].startswith("| data | update | `azurerm_key_vault.kv` | `input`, **`network_acls`**, `output` | ")
+    assert rows[1].startswith("| data | changed outside Terraform | `azurerm_role_assignment.ops` | ")
+    assert "Deny" not in result.stdout and "10.0.0.0/8" not in result.stdout
+
+
+def test_changed_attributes_compare_top_level_values_and_unknowns():
+    from scripts.plan_guard import changed_attributes
+
+    change = {"before": {"same": 1, "tags": {"a": "1"}, "gone": "x", "rule": [{"port": 22}]},
+              "after": {"same": 1, "tags": {"a": "1"}, "added": "y", "rule": [{"port": 22}]},
+              "after_unknown": {"rule": [{"port": False, "id": True}], "same": False}}
+    assert changed_attributes(change) == ("added", "gone", "rule")
+    assert changed_attributes({"before": None, "after": {"a": 1}, "after_unknown": {}}) == ("a",)
+
+
+def test_data_source_reads_are_listed_but_not_counted(tf_plans, tmp_path):
+    doc = json.loads(tf_plans["noop"].read_text())
+    doc["resource_changes"].append({"address": "data.azurerm_client_config.me", "mode": "data",
+                                    "type": "azurerm_client_config", "change": {"actions": ["read"]},
+                                    "action_reason": "read_because_config_unknown"})
+    path = tmp_path / "reads.json"
+    path.write_text(json.dumps(doc))
+    result = guard(path)
+    assert result.returncode == 0, result.stderr
+    assert counts_row(0, 0, 0, 0, 0) in result.stdout
+    assert "| read | `data.azurerm_client_config.me` |  |" in result.stdout
+
+
+def test_security_table_has_a_reason_for_every_type_the_review_asks_for():
+    from scripts.plan_guard import SECURITY_TYPES, security_type
+
+    for rtype in ("azurerm_network_security_rule", "azurerm_network_security_group", "azurerm_role_assignment",
+                  "azurerm_role_definition", "azurerm_key_vault", "azurerm_key_vault_access_policy",
+                  "azurerm_storage_account", "azurerm_storage_account_network_rules", "azurerm_kubernetes_cluster",
+                  "azurerm_private_endpoint", "azurerm_subnet_network_security_group_association",
+                  "azurerm_nat_gateway", "azurerm_nat_gateway_public_ip_association", "azurerm_public_ip"):
+        found = security_type(rtype)
+        assert found is not None and found.reason and "\n" not in found.reason, rtype
+    assert security_type("azurerm_key_vault_secret") is None and security_type("azurerm_storage_share") is None
+    assert {"network_acls"} <= set(security_type("azurerm_key_vault").watch)
+    assert {"network_rules"} <= set(security_type("azurerm_storage_account").watch)
+    assert {"api_server_access_profile"} <= set(security_type("azurerm_kubernetes_cluster").watch)
+    assert len({s.pattern for s in SECURITY_TYPES}) == len(SECURITY_TYPES)
