@@ -1,7 +1,8 @@
 """Synthesize all-or-nothing: a failed synth leaves a previous cdktf.out exactly as it was.
 
 The app is written to a fresh sibling directory and swapped in by rename only
-after ``app.synth()`` succeeded.
+after ``app.synth()`` succeeded. Each stack's ``.terraform/`` and ``.terraform.lock.hcl``
+move from the previous output into the new one in the same uninterruptible step.
 """
 
 from __future__ import annotations
@@ -87,15 +88,73 @@ def synthesize(cfg: EnvironmentConfig, target: Path, build: AppBuilder | None = 
         _stop_jsii_runtime()  # else its Node process goes on writing into the staging directory
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    with _interrupts_deferred():  # a Ctrl-C between the two renames would lose the output
+    with _interrupts_deferred():  # a Ctrl-C between the renames would lose the output
         previous = None
-        if target.exists():
-            previous = Path(tempfile.mkdtemp(prefix=f".{target.name}.previous-", dir=target.parent))
-            os.rename(target, previous / "out")
-        os.rename(staging, target)
+        carried: list[tuple[Path, Path]] = []
+        try:
+            if target.exists():
+                carried = _carry_terraform_dirs(target, staging)
+                previous = Path(tempfile.mkdtemp(prefix=f".{target.name}.previous-", dir=target.parent))
+                os.rename(target, previous / "out")
+            os.rename(staging, target)
+        except BaseException:
+            _put_back(target, staging, previous, carried)
+            raise
     if previous is not None:
         shutil.rmtree(previous, ignore_errors=True)
     return target
+
+
+#: Per stack directory: Terraform's working data (providers, backend settings) and the provider lock,
+#: moved from the previous output into the new one so a re-synth needs no provider re-install and plan
+#: and apply use the same lock. Never written by a synth, so nothing synthesized is replaced.
+TERRAFORM_CARRIED = (".terraform", ".terraform.lock.hcl")
+
+
+def _carry_terraform_dirs(previous: Path, staging: Path) -> list[tuple[Path, Path]]:
+    """Rename each stack's :data:`TERRAFORM_CARRIED` entries from ``previous`` into ``staging``.
+
+    Only for stacks in both (``stacks/<name>/``), and only what the new stack directory does not
+    have. Returns the (from, to) renames done, for :func:`_put_back`.
+    """
+    moved: list[tuple[Path, Path]] = []
+    old_stacks = previous / "stacks"
+    if not old_stacks.is_dir():
+        return moved
+    try:
+        for old in sorted(old_stacks.iterdir()):
+            new = staging / "stacks" / old.name
+            if old.is_symlink() or not old.is_dir() or new.is_symlink() or not new.is_dir():
+                continue
+            for entry in TERRAFORM_CARRIED:
+                if os.path.lexists(old / entry) and not os.path.lexists(new / entry):
+                    os.rename(old / entry, new / entry)
+                    moved.append((old / entry, new / entry))
+    except BaseException:
+        _undo(moved)
+        raise
+    return moved
+
+
+def _undo(moved: list[tuple[Path, Path]]) -> None:
+    for source, destination in reversed(moved):
+        os.rename(destination, source)
+    moved.clear()
+
+
+def _put_back(target: Path, staging: Path, previous: Path | None, carried: list[tuple[Path, Path]]) -> None:
+    """After a failed swap: the previous output back where it was, as it was; the staging directory gone."""
+    if previous is not None:
+        with contextlib.suppress(OSError):  # the error that brought us here is the one to report
+            if (previous / "out").exists() and not os.path.lexists(target):
+                os.rename(previous / "out", target)
+            os.rmdir(previous)  # empty once the output is back; else left for `make clean`
+    if carried and os.path.lexists(carried[0][1]):  # the swap did not happen: they are still in staging
+        try:
+            _undo(carried)
+        except OSError:
+            return  # keep the staging directory, it holds them (`make clean` removes it)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def _stop_jsii_runtime() -> None:
