@@ -37,13 +37,15 @@ synth: setup
 bootstrap: setup
 	$(PY) scripts/delivery.py bootstrap
 
-## plan: synth, then terraform init/plan/show -json per stack in manifest dependency order into plans/, then the plan guard
+## plan: synth, then terraform init/plan/show -json per stack into plans/, then the plan guard (plans/summary.md);
+## a stack starts when those it depends on are done, up to PARALLELISM (4) at once; STACKS="network data": only those
 plan: setup
-	$(PY) scripts/delivery.py plan
+	$(PY) scripts/delivery.py plan $(if $(strip $(STACKS)),--stacks "$(strip $(STACKS))")
 
-## deploy: per stack in dependency order: plan, plan guard, apply; stops at the first failure (AUTO_APPROVE=1, ALLOW_DESTROY=1)
+## deploy: per stack after those it depends on: plan, plan guard, apply; nothing that needs a failed stack starts
+## (AUTO_APPROVE=1: independent stacks in parallel, else one at a time with a prompt; ALLOW_DESTROY=1; STACKS=...)
 deploy: setup
-	$(PY) scripts/delivery.py deploy
+	$(PY) scripts/delivery.py deploy $(if $(strip $(STACKS)),--stacks "$(strip $(STACKS))")
 
 ## test: the whole test suite (synth of both configs, policy, validation)
 test: setup

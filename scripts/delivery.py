@@ -1,16 +1,24 @@
 #!/usr/bin/env python3
-"""Ordered delivery: bootstrap the remote state, plan and deploy the stacks in dependency order.
+"""Ordered delivery: bootstrap the remote state, plan and deploy the stacks along their dependencies.
 
     python scripts/delivery.py bootstrap          # make bootstrap: state stack, local backend, terraform apply
     python scripts/delivery.py plan               # make plan: synth, init + plan -out + show -json per stack, guard
-    python scripts/delivery.py deploy             # make deploy: per stack in order: plan, guard, apply; stop at first failure
+    python scripts/delivery.py deploy             # make deploy: per stack: plan, guard, apply, after its dependencies
     python scripts/delivery.py order              # print the stack order read from cdktf.out/manifest.json
     python scripts/delivery.py check              # only check the prerequisites
 
-The order is a topological sort of ``dependencies`` in ``<outdir>/manifest.json``
-(never a hard-coded list). Environment: PPM_CONFIG (config file), CDKTF_OUTDIR
-(default cdktf.out), PLANS_DIR (default plans), AUTO_APPROVE=1 (no prompts),
-ALLOW_DESTROY=1 (let the plan guard pass protected deletions).
+The graph is the ``dependencies`` in ``<outdir>/manifest.json`` (never a hard-coded list). A
+stack starts once every selected stack it depends on is done, so independent stacks (data and
+cluster) run at the same time, up to PARALLELISM (default 4; 1: one at a time); their output
+lines are prefixed ``[stack]``. When a stack fails, running stacks finish, nothing that needs it
+starts, and every failure is reported with its stack. ``--stacks`` (make: STACKS="network
+data") runs only those; the others are assumed applied. Deploy runs in parallel only with
+AUTO_APPROVE=1; while it asks before each apply it runs one stack at a time.
+
+Environment: PPM_CONFIG (config file), CDKTF_OUTDIR (default cdktf.out), PLANS_DIR (default
+plans), AUTO_APPROVE=1 (no prompts), ALLOW_DESTROY=1 (let the plan guard pass protected
+deletions), PARALLELISM, TF_PLUGIN_CACHE_DIR (default <repo>/.terraform.d/plugin-cache: each
+provider is downloaded once, not once per stack).
 
 Prerequisites: ``terraform`` on PATH, and an Azure identity: ``az`` logged in
 (``az account show`` succeeds), or service-principal / OIDC / managed-identity
@@ -26,16 +34,22 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import IO, Any, Callable, Mapping, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import plan_guard  # noqa: E402
 
-EXIT_FAILED, EXIT_PREREQUISITES = 1, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PREREQUISITES, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+#: Stacks planned or deployed at once when PARALLELISM is unset.
+DEFAULT_PARALLELISM = 4
 
 #: The data stack passes the DB password through write-only arguments (administrator_password_wo,
 #: value_wo), which Terraform understands from 1.11 on ([TF] v1.11 changelog: write-only attributes).
@@ -173,11 +187,87 @@ def require(command: str, need_azure: bool = True) -> dict[str, str]:
     return {**os.environ, "TF_IN_AUTOMATION": os.environ.get("TF_IN_AUTOMATION", "1"), **extra}
 
 
-# --------------------------------------------------------------------------- steps
+# --------------------------------------------------------------------------- stacks and environment
+
+
+class UsageError(DeliveryError):
+    """A setting names something that does not exist (exit status 2); one line."""
 
 
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in ("1", "true", "yes")
+
+
+def select_stacks(manifest: Mapping[str, Any], wanted: str | None) -> list[str]:
+    """The stacks to run, in dependency order: all of them when ``wanted`` is empty.
+
+    ``wanted`` is STACKS as given (names separated by spaces or commas). An unknown name is a
+    UsageError naming STACKS, the value and the allowed names.
+    """
+    order = stack_order(manifest)
+    names = [n for n in (wanted or "").replace(",", " ").split() if n]
+    if not names:
+        return order
+    unknown = [n for n in dict.fromkeys(names) if n not in order]
+    if unknown:
+        raise UsageError(f"STACKS={(wanted or '').strip()!r}: unknown stack{'s' if len(unknown) > 1 else ''} "
+                         f"{', '.join(map(repr, unknown))}; allowed: {', '.join(order)}")
+    return [n for n in order if n in names]
+
+
+def _dependencies(manifest: Mapping[str, Any], name: str) -> list[str]:
+    return sorted(manifest["stacks"][name].get("dependencies") or ())
+
+
+def parallelism() -> int:
+    """PARALLELISM (default 4): how many stacks run at once; 1 runs them one at a time."""
+    value = os.environ.get("PARALLELISM", "").strip() or str(DEFAULT_PARALLELISM)
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise UsageError(f"PARALLELISM={value!r}: must be a whole number >= 1 (1 runs the stacks one at a time)")
+    return count
+
+
+def plugin_cache(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` with TF_PLUGIN_CACHE_DIR set (an existing value is kept) and that directory created.
+
+    The default, <repo>/.terraform.d/plugin-cache, gets a ``.gitignore`` of ``*`` so it is never committed.
+    """
+    given = env.get("TF_PLUGIN_CACHE_DIR", "").strip()
+    cache = Path(given).absolute() if given else ROOT / ".terraform.d" / "plugin-cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    if not given:
+        ignore = cache.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# provider plugin cache of scripts/delivery.py (TF_PLUGIN_CACHE_DIR): never commit\n*\n")
+    return {**env, "TF_PLUGIN_CACHE_DIR": str(cache)}
+
+
+# --------------------------------------------------------------------------- running terraform
+
+
+class Console:
+    """Line-oriented output shared by concurrent stacks: each line whole, a stack's lines prefixed ``[stack]``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def say(self, text: str = "", stack: str | None = None) -> None:
+        prefix = f"[{stack}] " if stack else ""
+        with self._lock:
+            for line in text.splitlines() or [""]:
+                print(f"{prefix}{line}", flush=True)
+
+
+class StepFailed(DeliveryError):
+    """One Terraform step of one stack failed; ``step`` is init, plan, show, apply, guard or confirm."""
+
+    def __init__(self, stack: str, step: str, message: str):
+        super().__init__(message)
+        self.stack, self.step = stack, step
 
 
 def run(cmd: Sequence[str], env: Mapping[str, str], what: str, **kwargs: Any) -> subprocess.CompletedProcess[Any]:
@@ -189,6 +279,21 @@ def run(cmd: Sequence[str], env: Mapping[str, str], what: str, **kwargs: Any) ->
     return result
 
 
+def run_prefixed(cmd: Sequence[str], env: Mapping[str, str], stack: str, console: Console,
+                 stdout: IO[str] | None = None) -> int:
+    """Run one command with its output (stderr only, when ``stdout`` is a file) prefixed ``[stack]``; its exit status."""
+    console.say(f"+ {' '.join(str(c) for c in cmd)}", stack)
+    with subprocess.Popen(list(cmd), env=dict(env), stdin=subprocess.DEVNULL,
+                          stdout=stdout if stdout is not None else subprocess.PIPE,
+                          stderr=subprocess.PIPE if stdout is not None else subprocess.STDOUT,
+                          text=True, errors="replace") as proc:
+        stream = proc.stderr if stdout is not None else proc.stdout
+        assert stream is not None
+        for line in stream:
+            console.say(line.rstrip("\n"), stack)
+    return proc.returncode
+
+
 def _outdir() -> Path:
     return Path(os.environ.get("CDKTF_OUTDIR") or ROOT / "cdktf.out")
 
@@ -197,27 +302,223 @@ def _plans_dir() -> Path:
     return Path(os.environ.get("PLANS_DIR") or ROOT / "plans")
 
 
-def _stack_dirs(outdir: Path) -> list[tuple[str, Path]]:
-    manifest = read_manifest(outdir)
-    return [(name, outdir / manifest["stacks"][name]["workingDirectory"]) for name in stack_order(manifest)]
-
-
 def _terraform(directory: Path, *args: str) -> list[str]:
     return ["terraform", f"-chdir={directory}", *args]
 
 
-def plan_stack(name: str, directory: Path, plans: Path, env: Mapping[str, str]) -> tuple[Path, int]:
-    """init, plan -out, show -json for one stack; returns (plan JSON, plan exit: 0 no changes, 2 changes)."""
+#: Terraform's provider plugin cache is not safe for concurrent `terraform init` (two inits installing
+#: the same provider race on the cache directory), so inits take turns; plans and applies do not.
+_INIT_LOCK = threading.Lock()
+
+
+def plan_stack(name: str, directory: Path, plans: Path, env: Mapping[str, str],
+               console: Console | None = None) -> tuple[Path, int]:
+    """init, plan -out, show -json for one stack; returns (plan JSON, plan exit: 0 no changes, 2 changes).
+
+    ``init -reconfigure``: a ``.terraform/`` carried over from the previous synth may point at another
+    backend (PPM_CONFIG switched environments); the synthesized backend wins and no state is migrated.
+    """
+    console = console or Console()
     plans.mkdir(parents=True, exist_ok=True)
     plan_file, plan_json = (plans / f"{name}.tfplan").resolve(), (plans / f"{name}.json").resolve()
-    run(_terraform(directory, "init", "-input=false"), env, f"{name}: terraform init")
-    result = subprocess.run(_terraform(directory, "plan", "-input=false", "-detailed-exitcode", f"-out={plan_file}"),
-                            env=dict(env))
-    if result.returncode not in (0, 2):
-        raise DeliveryError(f"{name}: terraform plan failed (exit {result.returncode})")
+    with _INIT_LOCK:
+        code = run_prefixed(_terraform(directory, "init", "-input=false", "-reconfigure"), env, name, console)
+    if code != 0:
+        raise StepFailed(name, "init", f"{name}: terraform init failed (exit {code})")
+    code = run_prefixed(_terraform(directory, "plan", "-input=false", "-detailed-exitcode", f"-out={plan_file}"),
+                        env, name, console)
+    if code not in (0, 2):
+        raise StepFailed(name, "plan", f"{name}: terraform plan failed (exit {code})")
     with plan_json.open("w", encoding="utf-8") as out:
-        run(_terraform(directory, "show", "-json", str(plan_file)), env, f"{name}: terraform show -json", stdout=out)
-    return plan_json, result.returncode
+        show = run_prefixed(_terraform(directory, "show", "-json", str(plan_file)), env, name, console, stdout=out)
+    if show != 0:
+        raise StepFailed(name, "show", f"{name}: terraform show -json failed (exit {show})")
+    return plan_json, code
+
+
+# --------------------------------------------------------------------------- the stack graph
+
+
+@dataclass
+class Outcome:
+    """What a run over the stack graph did: results, failures, stacks never started, seconds per stack."""
+
+    order: list[str]
+    results: dict[str, Any] = field(default_factory=dict)
+    failed: dict[str, DeliveryError] = field(default_factory=dict)
+    blocked: dict[str, list[str]] = field(default_factory=dict)  # stack -> the failed or blocked stacks it needs
+    seconds: dict[str, float] = field(default_factory=dict)
+    wall: float = 0.0
+
+    def critical_path(self, deps: Mapping[str, Sequence[str]]) -> float:
+        """The longest chain of measured stack times through the dependencies (what the wall time can't beat)."""
+        finish: dict[str, float] = {}
+        for name in self.order:
+            if name in self.seconds:
+                finish[name] = self.seconds[name] + max((finish.get(d, 0.0) for d in deps[name]), default=0.0)
+        return max(finish.values(), default=0.0)
+
+
+def run_graph(order: Sequence[str], deps: Mapping[str, Sequence[str]], work: Callable[[str], Any],
+              workers: int) -> Outcome:
+    """Run ``work(stack)`` for every stack once its dependencies (within ``order``) succeeded.
+
+    Up to ``workers`` at once, started in ``order``. A DeliveryError fails that stack: running stacks
+    finish, nothing that depends on it (directly or not) starts, independent stacks go on.
+    ``workers == 1`` runs each stack in this thread (a prompt reads the terminal, Ctrl-C lands here).
+    """
+    outcome = Outcome(order=list(order))
+    pending = list(order)
+    started = time.monotonic()
+
+    def timed(name: str) -> Any:
+        begin = time.monotonic()
+        try:
+            return work(name)
+        finally:
+            outcome.seconds[name] = time.monotonic() - begin
+
+    def settle(name: str, future: Future[Any]) -> None:
+        error = future.exception()
+        if error is None:
+            outcome.results[name] = future.result()
+        elif isinstance(error, DeliveryError):
+            outcome.failed[name] = error
+        else:
+            raise error
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stack") if workers > 1 else None
+    running: dict[Future[Any], str] = {}
+    try:
+        while pending or running:
+            for name in list(pending):
+                stopped = [d for d in deps[name] if d in outcome.failed or d in outcome.blocked]
+                if stopped:
+                    pending.remove(name)
+                    outcome.blocked[name] = stopped
+            ready = [n for n in pending if all(d in outcome.results for d in deps[n])]
+            for name in ready[:max(workers - len(running), 0)]:
+                pending.remove(name)
+                if pool is None:
+                    future: Future[Any] = Future()
+                    try:
+                        future.set_result(timed(name))
+                    except Exception as err:  # noqa: BLE001 - settle() re-raises what is not a DeliveryError
+                        future.set_exception(err)
+                    settle(name, future)
+                else:
+                    running[pool.submit(timed, name)] = name
+            if not running:
+                if pending and not ready:  # cannot happen with a sorted graph; never spin
+                    raise DeliveryError(f"stacks {pending} wait for dependencies that never ran")
+                continue
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                settle(running.pop(future), future)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)  # a failure or Ctrl-C: let running Terraform processes finish
+    outcome.wall = time.monotonic() - started
+    for name in outcome.blocked:  # name every failed or skipped dependency, not only the first one seen
+        outcome.blocked[name] = [d for d in deps[name] if d in outcome.failed or d in outcome.blocked]
+    return outcome
+
+
+def _stages(order: Sequence[str], deps: Mapping[str, Sequence[str]]) -> list[list[str]]:
+    """Stacks grouped by depth: each group can run at once when the one before it is done."""
+    depth: dict[str, int] = {}
+    for name in order:
+        depth[name] = 1 + max((depth[d] for d in deps[name]), default=-1)
+    return [[n for n in order if depth[n] == level] for level in range(max(depth.values(), default=-1) + 1)]
+
+
+@dataclass
+class Run:
+    """One plan or deploy: the selected stacks, their directories and dependencies within the run."""
+
+    manifest: dict[str, Any]
+    outdir: Path
+    stacks: list[str]
+    env: dict[str, str]
+    console: Console = field(default_factory=Console)
+
+    @property
+    def deps(self) -> dict[str, list[str]]:
+        """Per selected stack, the nearest selected stacks it depends on, directly or through unselected ones.
+
+        STACKS="network app" still runs app after network, though app reaches it only through cluster and data.
+        """
+        def nearest(name: str, seen: set[str]) -> set[str]:
+            found: set[str] = set()
+            for dep in _dependencies(self.manifest, name):
+                if dep in seen:
+                    continue
+                seen.add(dep)
+                found |= {dep} if dep in self.stacks else nearest(dep, seen)
+            return found
+
+        return {n: sorted(nearest(n, set()), key=self.stacks.index) for n in self.stacks}
+
+    def directory(self, name: str) -> Path:
+        return self.outdir / str(self.manifest["stacks"][name]["workingDirectory"])
+
+    def unselected(self, name: str) -> list[str]:
+        return [d for d in _dependencies(self.manifest, name) if d not in self.stacks]
+
+    def announce(self, workers: int) -> None:
+        everything = stack_order(self.manifest)
+        stages = " -> ".join(" + ".join(stage) for stage in _stages(self.stacks, self.deps))
+        picked = "" if self.stacks == everything else f" (STACKS; not selected: {', '.join(n for n in everything if n not in self.stacks)})"
+        print(f"stacks (from manifest.json): {stages}{picked}")
+        for name in self.stacks:
+            if self.unselected(name):
+                print(f"  {name}: dependencies not selected, assumed applied: {', '.join(self.unselected(name))}")
+        print(f"up to {workers} stack{'s' if workers > 1 else ''} at once (PARALLELISM)"
+              + (": independent stacks run concurrently, output lines prefixed [stack]" if workers > 1 else ""))
+
+    def timing(self, outcome: Outcome, verb: str) -> str:
+        per = ", ".join(f"{n} {outcome.seconds[n]:.1f} s" for n in self.stacks if n in outcome.seconds)
+        total = sum(outcome.seconds.values())
+        return (f"{verb}: {per or 'nothing'}; wall {outcome.wall:.1f} s (sum of stacks {total:.1f} s, "
+                f"critical path {outcome.critical_path(self.deps):.1f} s)")
+
+
+def _hint(ctx: Run, err: DeliveryError, pending_producers: Sequence[str]) -> str:
+    """What to do about one failed stack: the cause that applies to this stack in this run."""
+    name, step = (err.stack, err.step) if isinstance(err, StepFailed) else ("", "")
+    if step == "init":
+        return ("`terraform init` sets up the azurerm backend and the providers: the remote state must exist "
+                "(`make bootstrap`), this identity needs Storage Blob Data Contributor on the state account and "
+                f"its address must pass the account's firewall; Terraform's error is in the [{name}] lines above")
+    if step == "plan" and pending_producers:
+        return (f"{name} plans against the remote state of {', '.join(pending_producers)}, whose planned changes "
+                "are not applied yet: before they are, its plan fails or shows unknowns. Apply its producers first "
+                "(`make deploy`, which plans each stack after the ones it depends on are applied; for the first "
+                "rollout that is the way)")
+    if step in ("plan", "show", "apply"):
+        assumed = ctx.unselected(name)
+        return (f"Terraform's error is in the [{name}] lines above"
+                + (f"; its dependencies {', '.join(assumed)} were not selected (STACKS), so this run assumed "
+                   "they are applied" if assumed else "")
+                + ("; resources applied before the error stay applied, `make deploy` again resumes"
+                   if step == "apply" else ""))
+    return ""
+
+
+def _report(ctx: Run, outcome: Outcome, pending: Callable[[str], list[str]], not_done: str) -> DeliveryError:
+    """One error listing every failed stack with its cause, and what was not started because of them."""
+    lines = [f"{len(outcome.failed)} of {len(ctx.stacks)} stack{'s' if len(ctx.stacks) > 1 else ''} failed:"]
+    for name in ctx.stacks:
+        if name in outcome.failed:
+            err = outcome.failed[name]
+            hint = _hint(ctx, err, pending(name))
+            lines.append(f"  - {err}" + (f"\n    {hint}." if hint else ""))
+    if outcome.blocked:
+        lines.append(f"{not_done}: " + "; ".join(f"{n} (needs {', '.join(d)})" for n, d in outcome.blocked.items()))
+    return DeliveryError("\n".join(lines))
+
+
+# --------------------------------------------------------------------------- commands
 
 
 def _synth(args: argparse.Namespace, env: Mapping[str, str]) -> None:
@@ -225,6 +526,16 @@ def _synth(args: argparse.Namespace, env: Mapping[str, str]) -> None:
         print(f"using the existing synth in {_outdir()} (--no-synth)")
         return
     run([sys.executable, str(ROOT / "main.py")], env, "synth", cwd=ROOT)
+
+
+def _prepare(args: argparse.Namespace, command: str) -> Run:
+    """Prerequisites, PARALLELISM, synth, then the stacks STACKS selects (all by default)."""
+    env = plugin_cache(require(command))
+    parallelism()  # an invalid PARALLELISM stops here, before the synth
+    _synth(args, env)
+    outdir = _outdir()
+    manifest = read_manifest(outdir)
+    return Run(manifest=manifest, outdir=outdir, stacks=select_stacks(manifest, args.stacks), env=env)
 
 
 def cmd_order(_: argparse.Namespace) -> int:
@@ -239,27 +550,35 @@ def cmd_check(_: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    env = require("make plan")
-    _synth(args, env)
+    plan = _prepare(args, "make plan")
     plans = _plans_dir()
-    written: list[Path] = []
-    stacks = _stack_dirs(_outdir())
-    print(f"stack order (from manifest.json): {' -> '.join(n for n, _ in stacks)}")
-    for index, (name, directory) in enumerate(stacks):
-        try:
-            plan_json, _ = plan_stack(name, directory, plans, env)
-        except DeliveryError as err:
-            later = [n for n, _ in stacks[index + 1:]]
-            raise DeliveryError(
-                f"{err}\n  A stack plans against the remote state of the stacks it depends on; before those are "
-                f"applied its plan shows unknowns or fails. For the first rollout use `make deploy` (plans and "
-                f"applies stack by stack). Not planned: {', '.join(later) or 'none'}.") from None
-        written.append(plan_json)
-    guard_args = [*map(str, written), "--output", str(plans / "summary.md")]
-    if args.allow_destroy or _flag("ALLOW_DESTROY"):
-        guard_args.append("--allow-destroy")
-    code = plan_guard.main(guard_args)
-    print(f"\nplans and their JSON in {plans}/; Markdown summary in {plans / 'summary.md'}")
+    workers = parallelism()
+    plan.announce(workers)
+    outcome = run_graph(plan.stacks, plan.deps,
+                        lambda name: plan_stack(name, plan.directory(name), plans, plan.env, plan.console), workers)
+    print(plan.timing(outcome, "planned"))
+    written = [outcome.results[n][0] for n in plan.stacks if n in outcome.results]
+    # In a plan nothing is applied: a producer (a direct dependency: the state it reads) with planned
+    # changes is not applied yet for its consumers.
+    pending = lambda name: [d for d in _dependencies(plan.manifest, name)  # noqa: E731
+                            if outcome.results.get(d, (None, 0))[1] == 2]
+    notes = [f"Not planned (STACKS): {', '.join(n for n in stack_order(plan.manifest) if n not in plan.stacks)}."] \
+        if len(plan.stacks) < len(plan.manifest["stacks"]) else []
+    notes += [f"**{err}**: Terraform's error is in the log (lines prefixed [{name}])." for name, err in outcome.failed.items()]
+    notes += [f"**{name}: not planned**: it needs {', '.join(d)}." for name, d in outcome.blocked.items()]
+    code = EXIT_OK
+    if written:
+        guard_args = [*map(str, written), "--output", str(plans / "summary.md"), *(f"--note={n}" for n in notes)]
+        if args.allow_destroy or _flag("ALLOW_DESTROY"):
+            guard_args.append("--allow-destroy")
+        code = plan_guard.main(guard_args)
+        print(f"\nplans and their JSON in {plans}/; Markdown summary in {plans / 'summary.md'}")
+    else:  # nothing to summarize, but a summary from an earlier run must not pass for this one
+        plans.mkdir(parents=True, exist_ok=True)
+        (plans / "summary.md").write_text("\n".join(["# Terraform plan summary", "", *(f"> - {n}" for n in notes),
+                                                     "", "No stack was planned.", ""]), encoding="utf-8")
+    if outcome.failed:
+        raise _report(plan, outcome, pending, "Not planned")
     return code
 
 
@@ -267,48 +586,69 @@ def _confirm(name: str, auto: bool) -> None:
     if auto:
         return
     if not sys.stdin.isatty():
-        raise DeliveryError(f"{name}: not applying without confirmation and stdin is not a terminal; "
-                            "set AUTO_APPROVE=1 to apply non-interactively")
+        raise StepFailed(name, "confirm", f"{name}: not applying without confirmation and stdin is not a terminal; "
+                                          "set AUTO_APPROVE=1 to apply non-interactively")
     answer = input(f"Apply the plan above to stack {name!r}? Only 'yes' is accepted: ")
     if answer.strip() != "yes":
-        raise DeliveryError(f"{name}: apply cancelled")
+        raise StepFailed(name, "confirm", f"{name}: apply cancelled")
+
+
+def deploy_stack(ctx: Run, name: str, plans: Path, auto: bool, allow: bool) -> str:
+    """plan -> plan guard -> confirm (unless auto) -> apply for one stack; ``no changes`` or ``applied``."""
+    console, directory = ctx.console, ctx.directory(name)
+    # Planned only now, after its producers were applied: their outputs are known.
+    plan_json, changes = plan_stack(name, directory, plans, ctx.env, console)
+    if changes == 0:
+        console.say("no changes", name)
+        return "no changes"
+    try:
+        summary = plan_guard.load_plan(plan_json, name)
+    except plan_guard.PlanError as err:
+        raise StepFailed(name, "guard", f"{name}: the plan guard cannot read the plan: {err}") from None
+    console.say(plan_guard.render([summary], plan_guard.PROTECTED_TYPES, allow), name)
+    found = plan_guard.violations([summary], plan_guard.PROTECTED_TYPES)
+    if found and not allow:
+        raise StepFailed(name, "guard", f"{name}: the plan guard refused the plan (see above); "
+                                        "set ALLOW_DESTROY=1 only after reviewing it")
+    _confirm(name, auto)
+    code = run_prefixed(_terraform(directory, "apply", "-input=false", str((plans / f"{name}.tfplan").resolve())),
+                        ctx.env, name, console)
+    if code != 0:
+        raise StepFailed(name, "apply", f"{name}: terraform apply failed (exit {code})")
+    return "applied"
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
-    env = require("make deploy")
-    _synth(args, env)
+    deploy = _prepare(args, "make deploy")
     plans = _plans_dir()
-    stacks = _stack_dirs(_outdir())
     auto = args.auto_approve or _flag("AUTO_APPROVE")
     allow = args.allow_destroy or _flag("ALLOW_DESTROY")
-    print(f"stack order (from manifest.json): {' -> '.join(n for n, _ in stacks)}")
-    for index, (name, directory) in enumerate(stacks):
-        not_done = ", ".join(n for n, _ in stacks[index + 1:]) or "none"
-        try:
-            # Planned only now, after its producers were applied: their outputs are known.
-            plan_json, changes = plan_stack(name, directory, plans, env)
-            if changes == 0:
-                print(f"{name}: no changes")
-                continue
-            guard = plan_guard.main([str(plan_json), *(["--allow-destroy"] if allow else [])])
-            if guard != 0:
-                raise DeliveryError(f"{name}: the plan guard refused the plan (see above); "
-                                    "set ALLOW_DESTROY=1 only after reviewing it")
-            _confirm(name, auto)
-            run(_terraform(directory, "apply", "-input=false", str((plans / f"{name}.tfplan").resolve())),
-                env, f"{name}: terraform apply")
-        except DeliveryError as err:
-            raise DeliveryError(f"{err}\nstopped at stack {name!r}; not deployed: {not_done}") from None
-    print(f"deployed: {', '.join(n for n, _ in stacks)}")
+    workers = parallelism()
+    if not auto and workers > 1:
+        # Each apply waits for a 'yes' typed after reading that stack's plan: one stack at a time, so no
+        # other stack's output scrolls past the plan and no two prompts share the terminal.
+        print("deploy asks before each apply, so stacks run one at a time (AUTO_APPROVE=1 runs independent "
+              "stacks in parallel)")
+        workers = 1
+    deploy.announce(workers)
+    outcome = run_graph(deploy.stacks, deploy.deps, lambda name: deploy_stack(deploy, name, plans, auto, allow), workers)
+    print(deploy.timing(outcome, "deploy"))
+    done = [n for n in deploy.stacks if n in outcome.results]
+    if outcome.failed:
+        if done:
+            print(f"deployed: {', '.join(f'{n} ({outcome.results[n]})' for n in done)}")
+        # Deploy starts a stack only after everything it needs was applied: no producer is ever pending.
+        raise _report(deploy, outcome, lambda name: [], "Not deployed")
+    print(f"deployed: {', '.join(f'{n} ({outcome.results[n]})' for n in done)}")
     return 0
 
 
 def cmd_bootstrap(args: argparse.Namespace) -> int:
-    env = require("make bootstrap")
+    env = plugin_cache(require("make bootstrap"))
     outdir = Path(os.environ.get("BOOTSTRAP_OUTDIR") or ROOT / "cdktf.out.bootstrap")
     run([sys.executable, str(ROOT / "bootstrap.py")], {**env, "BOOTSTRAP_OUTDIR": str(outdir)}, "bootstrap synth", cwd=ROOT)
     directory = outdir / json.loads((outdir / "manifest.json").read_text())["stacks"]["state"]["workingDirectory"]
-    run(_terraform(directory, "init", "-input=false"), env, "state: terraform init")
+    run(_terraform(directory, "init", "-input=false", "-reconfigure"), env, "state: terraform init")
     auto = args.auto_approve or _flag("AUTO_APPROVE")
     run(_terraform(directory, "apply", "-input=false", *(["-auto-approve"] if auto else [])), env, "state: terraform apply")
     print("\nremote state is ready. Next: grant CI identities Storage Blob Data Contributor on the account "
@@ -331,14 +671,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name in ("plan", "deploy"):
             p.add_argument("--allow-destroy", action="store_true", help="let protected deletions through (ALLOW_DESTROY=1)")
             p.add_argument("--no-synth", action="store_true", help="use the existing synth output (e.g. a CI artifact)")
+            p.add_argument("--stacks", metavar="NAMES",
+                           help="only these stacks (space- or comma-separated; make: STACKS=...); default all")
         if name in ("deploy", "bootstrap"):
             p.add_argument("--auto-approve", action="store_true", help="apply without asking (AUTO_APPROVE=1)")
     args = parser.parse_args(argv)
     try:
         return args.func(args)
+    except UsageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
     except DeliveryError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_PREREQUISITES if isinstance(err, MissingPrerequisites) else EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted: stacks that were running got the interrupt too; check their [stack] lines",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@
 Order comes from the session's synthesized manifest. Prerequisite messages are
 tested with a PATH that lacks `az` and/or `terraform`. The plan/deploy flow runs
 against the session's reference synth (--no-synth) with stand-in `terraform` and
-`az` executables that log their calls, so the order and the stop-at-first-failure
-behaviour are asserted without a cloud.
+`az` executables that log their calls, so the dependency order, stack selection
+(STACKS) and the failure behaviour (running stacks finish, nothing that needs a failed
+one starts, every failure reported with its cause) are asserted without a cloud.
+Real Terraform running independent stacks at the same time: tests/test_delivery_parallel.py.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ DELIVERY = ROOT / "scripts" / "delivery.py"
 EMPTY_PLAN = {"format_version": "1.2", "terraform_version": "1.11.4", "planned_values": {}, "resource_changes": []}
 
 FAKE_TERRAFORM = """#!{python}
-# Stand-in terraform: logs "<stack> <subcommand> [args]"; FAKE_TF_FAIL="<subcommand>:<stack>" fails that call.
+# Stand-in terraform: logs "<stack> <subcommand> [args]" (and "<stack> <subcommand> <TF_PLUGIN_CACHE_DIR>" to
+# FAKE_TF_ENV_LOG); FAKE_TF_FAIL="<subcommand>:<stack>[,...]" fails those calls.
 import json, os, sys
 args = sys.argv[1:]
 if args[:1] == ["version"]:
@@ -35,7 +38,10 @@ stack = os.path.basename(args[0].split("=", 1)[1]) if args and args[0].startswit
 rest = args[1:] if stack != "-" else args
 with open(os.environ["FAKE_TF_LOG"], "a") as log:
     log.write(" ".join([stack, *rest]) + "\\n")
-if os.environ.get("FAKE_TF_FAIL") == f"{{rest[0]}}:{{stack}}":
+if os.environ.get("FAKE_TF_ENV_LOG"):
+    with open(os.environ["FAKE_TF_ENV_LOG"], "a") as log:
+        log.write(f"{{stack}} {{rest[0]}} {{os.environ.get('TF_PLUGIN_CACHE_DIR', '<unset>')}}\\n")
+if f"{{rest[0]}}:{{stack}}" in os.environ.get("FAKE_TF_FAIL", "").split(","):
     print(f"fake terraform: {{rest[0]}} failed", file=sys.stderr)
     sys.exit(1)
 if rest[0] == "plan":
@@ -72,7 +78,8 @@ def _fake_terraform() -> str:
 
 
 def delivery(*args: str, path: str, env_extra: dict[str, str] | None = None, stdin: str | None = None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARM_", "AUTO_APPROVE", "ALLOW_DESTROY"))}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ARM_", "AUTO_APPROVE", "ALLOW_DESTROY", "PARALLELISM", "TF_PLUGIN_CACHE_DIR"))}
     env.update({"PATH": path, **(env_extra or {})})
     return subprocess.run([sys.executable, str(DELIVERY), *args], env=env, capture_output=True, text=True,
                           timeout=120, input=stdin)
@@ -160,13 +167,16 @@ def test_ci_identity_needs_no_az(tmp_path):
 
 # --------------------------------------------------------------------------- plan and deploy flow
 
+ALL = ("network", "cluster", "data", "app")
+
 
 @pytest.fixture
 def fake_cloud(tmp_path, reference):
     """PATH with stand-in terraform and az, the session's reference synth, a plans dir and a call log."""
     log = tmp_path / "terraform.log"
     path = _bin(tmp_path, terraform=_fake_terraform(), az=FAKE_AZ_OK)
-    env = {"FAKE_TF_LOG": str(log), "CDKTF_OUTDIR": str(reference.outdir), "PLANS_DIR": str(tmp_path / "plans")}
+    env = {"FAKE_TF_LOG": str(log), "CDKTF_OUTDIR": str(reference.outdir), "PLANS_DIR": str(tmp_path / "plans"),
+           "TF_PLUGIN_CACHE_DIR": str(tmp_path / "plugin-cache"), "FAKE_TF_ENV_LOG": str(tmp_path / "env.log")}
     return str(path), env, log, tmp_path / "plans"
 
 
@@ -174,59 +184,239 @@ def _calls(log: Path) -> list[list[str]]:
     return [line.split() for line in log.read_text().splitlines()]
 
 
-def test_plan_runs_init_plan_show_per_stack_in_order(fake_cloud):
+def _steps(calls: list[list[str]], stack: str) -> list[str]:
+    return [c[1] for c in calls if c[0] == stack]
+
+
+def _assert_dependencies_first(calls: list[list[str]], manifest: dict) -> None:
+    """Every stack's first call comes after the last call of each stack it depends on."""
+    index = {stack: [i for i, c in enumerate(calls) if c[0] == stack] for stack in {c[0] for c in calls}}
+    for stack, positions in index.items():
+        for dep in manifest["stacks"][stack]["dependencies"]:
+            if dep in index:
+                assert max(index[dep]) < min(positions), f"{stack} started before {dep} was done"
+
+
+def test_plan_runs_init_plan_show_per_stack_in_order_one_at_a_time(fake_cloud):
+    path, env, log, plans = fake_cloud
+    result = delivery("plan", "--no-synth", path=path, env_extra={**env, "PARALLELISM": "1"})
+    assert result.returncode == 0, result.stderr
+    calls = _calls(log)
+    assert [c[:2] for c in calls] == [[s, step] for s in ALL for step in ("init", "plan", "show")]
+    for stack in ALL:
+        assert (plans / f"{stack}.tfplan").exists() and json.loads((plans / f"{stack}.json").read_text())
+        plan_call = next(c for c in calls if c[:2] == [stack, "plan"])
+        assert f"-out={(plans / f'{stack}.tfplan').resolve()}" in plan_call
+        assert next(c for c in calls if c[:2] == [stack, "init"])[2:] == ["-input=false", "-reconfigure"]
+    summary = (plans / "summary.md").read_text()
+    assert [line for line in summary.splitlines() if line.startswith("## ")] == [
+        "## Security-relevant changes", "## network", "## cluster", "## data", "## app", "## Guard: passed"]
+    assert "up to 1 stack at once (PARALLELISM)" in result.stdout
+
+
+def test_plan_runs_independent_stacks_in_parallel_after_their_dependencies(fake_cloud, reference):
     path, env, log, plans = fake_cloud
     result = delivery("plan", "--no-synth", path=path, env_extra=env)
     assert result.returncode == 0, result.stderr
     calls = _calls(log)
-    assert [c[:2] for c in calls] == [[s, step] for s in ("network", "cluster", "data", "app")
-                                      for step in ("init", "plan", "show")]
-    for stack in ("network", "cluster", "data", "app"):
-        assert (plans / f"{stack}.tfplan").exists() and json.loads((plans / f"{stack}.json").read_text())
-        plan_call = next(c for c in calls if c[:2] == [stack, "plan"])
-        assert f"-out={(plans / f'{stack}.tfplan').resolve()}" in plan_call
-    summary = (plans / "summary.md").read_text()
-    assert [line for line in summary.splitlines() if line.startswith("## ")] == [
-        "## network", "## cluster", "## data", "## app", "## Guard: passed"]
+    for stack in ALL:
+        assert _steps(calls, stack) == ["init", "plan", "show"]
+    _assert_dependencies_first(calls, reference.manifest)
+    assert "stacks (from manifest.json): network -> cluster + data -> app" in result.stdout
+    assert "up to 4 stacks at once (PARALLELISM)" in result.stdout
+    # every line of Terraform's output carries its stack
+    assert "[cluster] + terraform -chdir=" in result.stdout and "[data] + terraform -chdir=" in result.stdout
+    assert "[app] fake terraform" not in result.stdout
+    assert [line for line in (plans / "summary.md").read_text().splitlines() if line.startswith("## ")][1:5] == [
+        f"## {s}" for s in ALL]  # summary in dependency order, however the plans finished
+    assert "planned: network" in result.stdout and "critical path" in result.stdout
 
 
-def test_plan_stops_at_the_first_failing_stack_and_explains_remote_state(fake_cloud):
-    path, env, log, _ = fake_cloud
+def test_every_terraform_call_gets_the_plugin_cache(fake_cloud):
+    path, env, _, _ = fake_cloud
+    result = delivery("plan", "--no-synth", path=path, env_extra=env)
+    assert result.returncode == 0, result.stderr
+    seen = Path(env["FAKE_TF_ENV_LOG"]).read_text().splitlines()
+    assert len(seen) == 12 and {line.split()[2] for line in seen} == {env["TF_PLUGIN_CACHE_DIR"]}
+    assert Path(env["TF_PLUGIN_CACHE_DIR"]).is_dir()  # created when missing
+
+
+def test_plugin_cache_default_is_in_the_repo_and_git_ignored(tmp_path, monkeypatch):
+    import scripts.delivery as delivery_module
+
+    monkeypatch.setattr(delivery_module, "ROOT", tmp_path)
+    env = delivery_module.plugin_cache({"PATH": "/bin"})
+    cache = tmp_path / ".terraform.d" / "plugin-cache"
+    assert env == {"PATH": "/bin", "TF_PLUGIN_CACHE_DIR": str(cache)} and cache.is_dir()
+    assert (tmp_path / ".terraform.d" / ".gitignore").read_text().splitlines()[-1] == "*"
+    mine = tmp_path / "elsewhere"
+    assert delivery_module.plugin_cache({"TF_PLUGIN_CACHE_DIR": str(mine)})["TF_PLUGIN_CACHE_DIR"] == str(mine)
+    assert mine.is_dir() and not (mine.parent / ".gitignore").exists()  # an existing value is honoured as is
+
+
+def test_a_failed_plan_lets_siblings_finish_and_starts_nothing_that_needs_it(fake_cloud):
+    path, env, log, plans = fake_cloud
     result = delivery("plan", "--no-synth", path=path, env_extra={**env, "FAKE_TF_FAIL": "plan:cluster"})
     assert result.returncode == 1
-    assert "cluster: terraform plan failed (exit 1)" in result.stderr
-    assert "remote state of the stacks it depends on" in result.stderr and "`make deploy`" in result.stderr
-    assert "Not planned: data, app." in result.stderr
-    assert {c[0] for c in _calls(log)} == {"network", "cluster"}
+    calls = _calls(log)
+    assert _steps(calls, "data") == ["init", "plan", "show"]  # the sibling finished
+    assert _steps(calls, "app") == []  # needs cluster: never started
+    assert "1 of 4 stacks failed:\n  - cluster: terraform plan failed (exit 1)" in result.stderr
+    # network has planned changes that are not applied: that, and only that, is the advice
+    assert "cluster plans against the remote state of network, whose planned changes are not applied yet" in result.stderr
+    assert "Apply its producers first (`make deploy`" in result.stderr
+    assert "Not planned: app (needs cluster)" in result.stderr
+    assert "[cluster] fake terraform: plan failed" in result.stdout
+    # the summary covers what was planned and says what was not
+    summary = (plans / "summary.md").read_text()
+    assert "## network" in summary and "## data" in summary and "## cluster" not in summary
+    assert "**cluster: terraform plan failed (exit 1)**" in summary and "**app: not planned**: it needs cluster." in summary
 
 
-def test_deploy_plans_and_applies_stack_by_stack(fake_cloud):
+def test_every_failure_is_reported_with_its_stack(fake_cloud):
+    path, env, log, _ = fake_cloud
+    result = delivery("plan", "--no-synth", path=path,
+                      env_extra={**env, "FAKE_TF_FAIL": "plan:cluster,init:data"})
+    assert result.returncode == 1
+    assert "2 of 4 stacks failed:" in result.stderr
+    assert "  - cluster: terraform plan failed (exit 1)" in result.stderr
+    assert "  - data: terraform init failed (exit 1)" in result.stderr
+    assert "Not planned: app (needs cluster, data)" in result.stderr
+    assert _steps(_calls(log), "app") == []
+
+
+def test_a_stack_without_dependencies_gets_the_cause_that_applies(fake_cloud):
+    path, env, log, _ = fake_cloud
+    result = delivery("plan", "--no-synth", path=path, env_extra={**env, "FAKE_TF_FAIL": "init:network"})
+    assert result.returncode == 1
+    assert "  - network: terraform init failed (exit 1)" in result.stderr
+    assert "the remote state must exist (`make bootstrap`)" in result.stderr
+    assert "producers" not in result.stderr and "remote state of" not in result.stderr
+    assert "Not planned: cluster (needs network); data (needs network); app (needs cluster, data)" in result.stderr
+    assert {c[0] for c in _calls(log)} == {"network"}
+    summary = (Path(env["PLANS_DIR"]) / "summary.md").read_text()  # written even though nothing was planned
+    assert "**network: terraform init failed (exit 1)**" in summary and "No stack was planned." in summary
+    # a plan failure where the producers have no pending changes: no "apply its producers first" either
+    log.unlink()
+    result = delivery("plan", "--no-synth", path=path,
+                      env_extra={**env, "FAKE_TF_FAIL": "plan:cluster", "FAKE_TF_PLAN_EXIT": "0"})
+    assert result.returncode == 1
+    assert "  - cluster: terraform plan failed (exit 1)" in result.stderr
+    assert "producers" not in result.stderr and "Terraform's error is in the [cluster] lines above" in result.stderr
+
+
+# --------------------------------------------------------------------------- STACKS
+
+
+def test_stacks_selects_and_keeps_dependency_order(fake_cloud):
+    path, env, log, plans = fake_cloud
+    result = delivery("plan", "--no-synth", "--stacks", "data network", path=path, env_extra=env)
+    assert result.returncode == 0, result.stderr
+    calls = _calls(log)
+    assert {c[0] for c in calls} == {"network", "data"}
+    assert _steps(calls, "network") == ["init", "plan", "show"] and calls[0][0] == "network"
+    assert "stacks (from manifest.json): network -> data (STACKS; not selected: cluster, app)" in result.stdout
+    summary = (plans / "summary.md").read_text()
+    assert [line for line in summary.splitlines() if line.startswith("## ")] == [
+        "## Security-relevant changes", "## network", "## data", "## Guard: passed"]
+    assert "> - Not planned (STACKS): cluster, app." in summary
+
+
+def test_selected_stacks_keep_their_order_through_unselected_ones(fake_cloud):
+    path, env, log, _ = fake_cloud
+    result = delivery("plan", "--no-synth", "--stacks", "app,network", path=path, env_extra=env)
+    assert result.returncode == 0, result.stderr
+    assert [c[0] for c in _calls(log)] == ["network"] * 3 + ["app"] * 3  # app needs network through cluster and data
+    assert "stacks (from manifest.json): network -> app (STACKS; not selected: cluster, data)" in result.stdout
+
+
+def test_a_consumer_alone_is_allowed_and_names_the_dependencies_it_assumes(fake_cloud):
+    path, env, log, _ = fake_cloud
+    result = delivery("plan", "--no-synth", "--stacks", "app", path=path, env_extra=env)
+    assert result.returncode == 0, result.stderr
+    assert {c[0] for c in _calls(log)} == {"app"}
+    assert "  app: dependencies not selected, assumed applied: cluster, data" in result.stdout
+    failed = delivery("plan", "--no-synth", "--stacks", "app", path=path, env_extra={**env, "FAKE_TF_FAIL": "plan:app"})
+    assert failed.returncode == 1
+    assert "its dependencies cluster, data were not selected (STACKS), so this run assumed they are applied" in failed.stderr
+    assert "producers first" not in failed.stderr
+
+
+@pytest.mark.parametrize("command", ["plan", "deploy"])
+def test_an_unknown_stack_is_one_line_naming_stacks_and_exit_2(fake_cloud, command):
+    path, env, log, _ = fake_cloud
+    result = delivery(command, "--no-synth", "--stacks", "network dta", path=path, env_extra=env)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: STACKS='network dta': unknown stack 'dta'; allowed: network, cluster, data, app"]
+    assert not log.exists()  # nothing ran
+
+
+def test_an_invalid_parallelism_is_exit_2(fake_cloud):
+    path, env, log, _ = fake_cloud
+    result = delivery("plan", "--no-synth", path=path, env_extra={**env, "PARALLELISM": "0"})
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1 and "PARALLELISM='0'" in result.stderr
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="GNU make is not installed")
+@pytest.mark.parametrize("stacks, expected", [
+    ("network data", '.venv/bin/python scripts/delivery.py {} --stacks "network data"'),
+    ("", ".venv/bin/python scripts/delivery.py {}"),
+])
+@pytest.mark.parametrize("target", ["plan", "deploy"])
+def test_make_passes_stacks_to_delivery(target, stacks, expected):
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "STACKS")}
+    result = subprocess.run(["make", "-n", "--no-print-directory", target, f"STACKS={stacks}"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].rstrip() == expected.format(target)
+
+
+# --------------------------------------------------------------------------- deploy
+
+
+def test_deploy_plans_and_applies_each_stack_after_its_dependencies(fake_cloud, reference):
     path, env, log, plans = fake_cloud
     result = delivery("deploy", "--no-synth", path=path, env_extra={**env, "AUTO_APPROVE": "1"})
     assert result.returncode == 0, result.stderr
     calls = _calls(log)
-    assert [c[:2] for c in calls] == [[s, step] for s in ("network", "cluster", "data", "app")
-                                      for step in ("init", "plan", "show", "apply")]
+    for stack in ALL:
+        assert _steps(calls, stack) == ["init", "plan", "show", "apply"]
+    _assert_dependencies_first(calls, reference.manifest)
     apply_call = next(c for c in calls if c[:2] == ["data", "apply"])
     assert apply_call[-1] == str((plans / "data.tfplan").resolve())  # the plan the guard saw
+    assert "up to 4 stacks at once" in result.stdout
+    assert "deployed: network (applied), cluster (applied), data (applied), app (applied)" in result.stdout
 
 
-def test_deploy_stops_at_the_first_failure(fake_cloud):
+def test_deploy_one_at_a_time_is_in_manifest_order(fake_cloud):
+    path, env, log, _ = fake_cloud
+    result = delivery("deploy", "--no-synth", path=path, env_extra={**env, "AUTO_APPROVE": "1", "PARALLELISM": "1"})
+    assert result.returncode == 0, result.stderr
+    assert [c[:2] for c in _calls(log)] == [[s, step] for s in ALL for step in ("init", "plan", "show", "apply")]
+
+
+def test_a_failed_apply_lets_siblings_finish_and_deploys_nothing_that_needs_it(fake_cloud):
     path, env, log, _ = fake_cloud
     result = delivery("deploy", "--no-synth", path=path,
                       env_extra={**env, "AUTO_APPROVE": "1", "FAKE_TF_FAIL": "apply:cluster"})
     assert result.returncode == 1
-    assert "cluster: terraform apply failed (exit 1)" in result.stderr
-    assert "stopped at stack 'cluster'; not deployed: data, app" in result.stderr
-    assert {c[0] for c in _calls(log)} == {"network", "cluster"}
+    assert "1 of 4 stacks failed:\n  - cluster: terraform apply failed (exit 1)" in result.stderr
+    assert "Terraform's error is in the [cluster] lines above" in result.stderr and "producers" not in result.stderr
+    assert "Not deployed: app (needs cluster)" in result.stderr
+    calls = _calls(log)
+    assert _steps(calls, "data") == ["init", "plan", "show", "apply"] and _steps(calls, "app") == []
+    assert "deployed: network (applied), data (applied)" in result.stdout
 
 
-def test_deploy_without_a_terminal_asks_for_auto_approve(fake_cloud):
+def test_deploy_without_a_terminal_asks_for_auto_approve_and_runs_one_at_a_time(fake_cloud):
     path, env, log, _ = fake_cloud
     result = delivery("deploy", "--no-synth", path=path, env_extra=env, stdin="")
     assert result.returncode == 1
     assert "stdin is not a terminal; set AUTO_APPROVE=1" in result.stderr
+    assert "stacks run one at a time (AUTO_APPROVE=1 runs independent stacks in parallel)" in result.stdout
     assert not any(c[1] == "apply" for c in _calls(log))
+    assert {c[0] for c in _calls(log)} == {"network"}
 
 
 def test_deploy_skips_apply_when_a_stack_has_no_changes(fake_cloud):
@@ -234,7 +424,7 @@ def test_deploy_skips_apply_when_a_stack_has_no_changes(fake_cloud):
     result = delivery("deploy", "--no-synth", path=path, env_extra={**env, "FAKE_TF_PLAN_EXIT": "0"})
     assert result.returncode == 0, result.stderr
     assert not any(c[1] == "apply" for c in _calls(log))
-    assert result.stdout.count(": no changes") == 4
+    assert result.stdout.count("] no changes") == 4
 
 
 def test_terraform_older_than_1_11_is_refused_with_the_fix(tmp_path):
