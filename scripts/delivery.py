@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -311,12 +312,27 @@ def _terraform(directory: Path, *args: str) -> list[str]:
 _INIT_LOCK = threading.Lock()
 
 
+#: PLAN_READ_ONLY=1 (pull-request plans with the plan identity, docs/delivery.md "Plan identities"): that
+#: identity reads state but cannot take its lease (-lock=false), and cannot read the Secrets a refresh of
+#: the app stack's helm_release would read (-refresh=false there; data sources are still read).
+READ_ONLY_ENV = "PLAN_READ_ONLY"
+NO_REFRESH_STACKS = ("app",)
+
+
+def read_only_plan_args(name: str) -> list[str]:
+    if not _flag(READ_ONLY_ENV):
+        return []
+    return ["-lock=false", *(["-refresh=false"] if name in NO_REFRESH_STACKS else [])]
+
+
 def plan_stack(name: str, directory: Path, plans: Path, env: Mapping[str, str],
                console: Console | None = None) -> tuple[Path, int]:
     """init, plan -out, show -json for one stack; returns (plan JSON, plan exit: 0 no changes, 2 changes).
 
     ``init -reconfigure``: a ``.terraform/`` carried over from the previous synth may point at another
     backend (PPM_CONFIG switched environments); the synthesized backend wins and no state is migrated.
+    With PLAN_READ_ONLY=1 the plan takes no state lock, and the app stack's is not refreshed
+    (:func:`read_only_plan_args`).
     """
     console = console or Console()
     plans.mkdir(parents=True, exist_ok=True)
@@ -325,8 +341,8 @@ def plan_stack(name: str, directory: Path, plans: Path, env: Mapping[str, str],
         code = run_prefixed(_terraform(directory, "init", "-input=false", "-reconfigure"), env, name, console)
     if code != 0:
         raise StepFailed(name, "init", f"{name}: terraform init failed (exit {code})")
-    code = run_prefixed(_terraform(directory, "plan", "-input=false", "-detailed-exitcode", f"-out={plan_file}"),
-                        env, name, console)
+    code = run_prefixed(_terraform(directory, "plan", "-input=false", "-detailed-exitcode",
+                                  *read_only_plan_args(name), f"-out={plan_file}"), env, name, console)
     if code not in (0, 2):
         raise StepFailed(name, "plan", f"{name}: terraform plan failed (exit {code})")
     with plan_json.open("w", encoding="utf-8") as out:
@@ -528,8 +544,27 @@ def _synth(args: argparse.Namespace, env: Mapping[str, str]) -> None:
     run([sys.executable, str(ROOT / "main.py")], env, "synth", cwd=ROOT)
 
 
+def preflight_first(stacks: str | None, command: str) -> None:
+    """scripts/preflight.py before anything else: documentation placeholders first (exit 3 before any tool
+    is looked for), then the tools, then what an Azure login can check."""
+    import preflight
+
+    from config import ConfigError
+
+    # Unknown names are left to select_stacks, which names the manifest's stacks after the synth.
+    names = [n for n in re.split(r"[\s,]+", stacks or "") if n in preflight.STACKS]
+    try:
+        # PREFLIGHT_OFFLINE=1 skips only the checks that ask Azure (placeholders and tools always run).
+        preflight.run(names, command, offline=_flag("PREFLIGHT_OFFLINE"))
+    except preflight.PreflightFailed as err:
+        raise MissingPrerequisites(str(err)) from None
+    except ConfigError as err:
+        raise UsageError(f"config: {err}") from None
+
+
 def _prepare(args: argparse.Namespace, command: str) -> Run:
-    """Prerequisites, PARALLELISM, synth, then the stacks STACKS selects (all by default)."""
+    """Preflight, prerequisites, PARALLELISM, synth, then the stacks STACKS selects (all by default)."""
+    preflight_first(args.stacks, command)
     env = plugin_cache(require(command))
     parallelism()  # an invalid PARALLELISM stops here, before the synth
     _synth(args, env)
@@ -619,6 +654,8 @@ def deploy_stack(ctx: Run, name: str, plans: Path, auto: bool, allow: bool) -> s
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
+    if _flag(READ_ONLY_ENV):
+        raise UsageError(f"{READ_ONLY_ENV}=1 is for plans only (no state lock); unset it to deploy")
     deploy = _prepare(args, "make deploy")
     plans = _plans_dir()
     auto = args.auto_approve or _flag("AUTO_APPROVE")
@@ -644,6 +681,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
 
 def cmd_bootstrap(args: argparse.Namespace) -> int:
+    preflight_first("network", "make bootstrap")  # what the network stack, the first after it, needs
     env = plugin_cache(require("make bootstrap"))
     outdir = Path(os.environ.get("BOOTSTRAP_OUTDIR") or ROOT / "cdktf.out.bootstrap")
     run([sys.executable, str(ROOT / "bootstrap.py")], {**env, "BOOTSTRAP_OUTDIR": str(outdir)}, "bootstrap synth", cwd=ROOT)

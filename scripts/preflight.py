@@ -622,11 +622,11 @@ def check(stacks: Sequence[str], env: Mapping[str, str] | None = None, config_pa
 
 
 def run(stacks: Sequence[str], command: str, env: Mapping[str, str] | None = None,
-        config_path: Path | None = None) -> None:
+        config_path: Path | None = None, offline: bool = False) -> None:
     """Raise :class:`PreflightFailed` when anything would make ``command`` (``make deploy``, ``make plan``,
     ``make bootstrap``) fail for ``stacks`` (empty: the four); a :class:`config.ConfigError` when the config
     is invalid; ValueError for an unknown stack name. A command naming a plan skips the license secret."""
-    report, _ = check(stacks, env, config_path, command=command)
+    report, _ = check(stacks, env, config_path, offline=offline, command=command)
     if report.findings:
         raise PreflightFailed(command, report.findings, report.notes)
 

@@ -15,11 +15,13 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import ROOT
 
@@ -62,8 +64,13 @@ exit 1
 """
 
 
+FAKE_KUBELOGIN = "#!/bin/sh\nexit 0\n"  # the preflight looks for it whenever `app` runs
+
+
 def _bin(tmp_path: Path, **tools: str) -> Path:
-    """A directory holding only the given executables."""
+    """A directory holding only the given executables (with terraform, also a kubelogin)."""
+    if "terraform" in tools:
+        tools.setdefault("kubelogin", FAKE_KUBELOGIN)
     directory = tmp_path / "bin"
     directory.mkdir(exist_ok=True)
     for name, text in tools.items():
@@ -77,10 +84,27 @@ def _fake_terraform() -> str:
     return FAKE_TERRAFORM.format(python=sys.executable, empty=repr(EMPTY_PLAN))
 
 
+def ready_config(directory: Path) -> Path:
+    """The reference config with its documentation placeholders replaced, as an operator would before a
+    first deploy: the preflight (which plan, deploy and bootstrap run first) then lets them through."""
+    data = yaml.safe_load((ROOT / "config" / "reference.yaml").read_text())
+    data["network"]["ingress_allowed_sources"] = ["20.30.40.0/24"]
+    data["cluster"]["api_server"]["authorized_ip_ranges"] = ["20.30.41.0/24"]
+    data["app"]["hostname"] = "packages.contoso.net"
+    data["delivery"]["deployer_principal_ids"] = ["11111111-1111-4111-8111-111111111111"]
+    path = directory / "ready.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+_READY = ready_config(Path(tempfile.mkdtemp(prefix="ready-config-")))
+
+
 def delivery(*args: str, path: str, env_extra: dict[str, str] | None = None, stdin: str | None = None):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("ARM_", "AUTO_APPROVE", "ALLOW_DESTROY", "PARALLELISM", "TF_PLUGIN_CACHE_DIR"))}
-    env.update({"PATH": path, **(env_extra or {})})
+    # The preflight's Azure group needs `az` answers these fakes do not give (tests/test_preflight.py has them).
+    env.update({"PATH": path, "PPM_CONFIG": str(_READY), "PREFLIGHT_OFFLINE": "1", **(env_extra or {})})
     return subprocess.run([sys.executable, str(DELIVERY), *args], env=env, capture_output=True, text=True,
                           timeout=120, input=stdin)
 
@@ -128,10 +152,9 @@ def test_order_command_reads_cdktf_outdir(reference):
 def test_nothing_on_path_names_terraform_and_az_with_fixes(tmp_path, command):
     result = delivery(command, path=str(_bin(tmp_path)))
     assert result.returncode == 3
-    assert f"`make {command}` cannot start; missing:" in result.stderr
+    assert f"preflight: " in result.stderr and f"before `make {command}`, each with its fix:" in result.stderr
     assert "`terraform` is not on PATH: install Terraform" in result.stderr
     assert "the Azure CLI `az` is not on PATH" in result.stderr and "az login" in result.stderr
-    assert "ARM_USE_OIDC" in result.stderr  # the CI alternative is named too
 
 
 def test_terraform_without_az_names_only_az(tmp_path):
@@ -433,3 +456,40 @@ def test_terraform_older_than_1_11_is_refused_with_the_fix(tmp_path):
     assert result.returncode == 3
     assert "Terraform 1.9 is too old for write-only arguments" in result.stderr
     assert "install Terraform >= 1.11" in result.stderr and "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------- preflight first, read-only plans
+
+
+@pytest.mark.parametrize("command", ["plan", "deploy", "bootstrap"])
+def test_the_shipped_reference_config_stops_at_the_preflight_before_any_tool(tmp_path, command):
+    """`make plan` on a fresh clone: exit 3 naming every placeholder, and no tool looked for (PATH is empty)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARM_", "PPM_CONFIG", "PREFLIGHT"))}
+    env["PATH"] = str(_bin(tmp_path))
+    result = subprocess.run([sys.executable, str(DELIVERY), command], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3, result.stderr
+    for key in ("network.ingress_allowed_sources[0]", "cluster.api_server.authorized_ip_ranges[0]", "app.hostname",
+                "delivery.deployer_principal_ids"):
+        assert f"  - {key}: " in result.stderr, key
+    for tool in ("terraform", "`az`", "kubelogin"):
+        assert tool not in result.stderr, tool
+    assert not (ROOT / "cdktf.out.staging").exists()
+
+
+def test_a_read_only_plan_takes_no_lock_and_does_not_refresh_the_release(fake_cloud):
+    """PLAN_READ_ONLY=1 (the plan identity): -lock=false everywhere, -refresh=false for app only."""
+    path, env, log, plans = fake_cloud
+    result = delivery("plan", "--no-synth", path=path, env_extra={**env, "PLAN_READ_ONLY": "1"})
+    assert result.returncode == 0, result.stderr
+    plans_by_stack = {c[0]: c for c in _calls(log) if c[1] == "plan"}
+    assert set(plans_by_stack) == set(ALL)
+    for stack, call in plans_by_stack.items():
+        assert "-lock=false" in call, stack
+        assert ("-refresh=false" in call) == (stack == "app"), stack
+
+
+def test_read_only_is_refused_for_a_deploy(fake_cloud):
+    path, env, log, plans = fake_cloud
+    result = delivery("deploy", "--no-synth", path=path, env_extra={**env, "PLAN_READ_ONLY": "1", "AUTO_APPROVE": "1"})
+    assert result.returncode == 2
+    assert "PLAN_READ_ONLY=1 is for plans only" in result.stderr

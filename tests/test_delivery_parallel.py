@@ -29,6 +29,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.test_delivery import FAKE_AZ_OK, _bin
 from tests.test_plan_guard import TERRAFORM_SHIM
+from tests.test_delivery import ready_config
 
 DELAY = 2.0  # seconds each stack's plan waits for its remote state
 DEPENDENCIES = {"network": [], "cluster": ["network"], "data": ["network"], "app": ["cluster", "data"]}
@@ -103,9 +104,15 @@ def test_independent_stacks_plan_concurrently_and_the_run_takes_the_critical_pat
     (outdir / "manifest.json").write_text(json.dumps({"stacks": stacks}))
     (tmp_path / "terraformrc").write_text("")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ARM_", "AUTO_APPROVE", "PARALLELISM", "TF_"))}
-    env.update(PATH=f"{_terraform_bin(tmp_path)}{os.pathsep}{env.get('PATH', '')}", CDKTF_OUTDIR=str(outdir),
+    tools = _terraform_bin(tmp_path)
+    (tools / "kubelogin").write_text("#!/bin/sh\nexit 0\n")  # the preflight wants it for `app`
+    (tools / "kubelogin").chmod(0o755)
+    env.update(PATH=f"{tools}{os.pathsep}{env.get('PATH', '')}", CDKTF_OUTDIR=str(outdir),
                PLANS_DIR=str(tmp_path / "plans"), TF_CLI_CONFIG_FILE=str(tmp_path / "terraformrc"),
-               TF_PLUGIN_CACHE_DIR=str(tmp_path / "plugin-cache"), CHECKPOINT_DISABLE="1")
+               TF_PLUGIN_CACHE_DIR=str(tmp_path / "plugin-cache"), CHECKPOINT_DISABLE="1",
+               # a placeholder-free config, a CI identity (no `az` needed) and no Azure calls in the preflight
+               PPM_CONFIG=str(ready_config(tmp_path)), PREFLIGHT_OFFLINE="1", ARM_CLIENT_ID="x", ARM_TENANT_ID="t",
+               ARM_SUBSCRIPTION_ID="00000000-0000-0000-0000-000000000000", ARM_USE_OIDC="true")
 
     begin = time.monotonic()
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "delivery.py"), "plan", "--no-synth"],

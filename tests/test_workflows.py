@@ -785,3 +785,10 @@ def test_review_doc_names_the_one_time_settings():
                    "prevent_self_review", "delivery.github_runner_labels", "install-kubelogin.sh",
                    "federated_token.py", "ci_config.py"):
         assert needle in text, f"docs/review.md does not mention {needle}"
+
+
+def test_pull_request_plans_are_read_only():
+    """The plan identity has Storage Blob Data Reader only: plans take no lease (scripts/delivery.py PLAN_READ_ONLY)."""
+    plan = yaml.safe_load((WORKFLOWS_DIR / "plan.yml").read_text())
+    jobs = [job for job in plan["jobs"].values() if any("make plan" in str(step.get("run", "")) for step in job["steps"])]
+    assert jobs and all(job["env"]["PLAN_READ_ONLY"] == "1" for job in jobs)
