@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # `import X as X`: an explicit re-export, also under mypy --s
         NodePoolSpec as NodePoolSpec,
     )
     from constructs_lib.diagnostics import Diagnostics as Diagnostics, DiagnosticsProps as DiagnosticsProps
+    from constructs_lib.ephemeral import EphemeralPassword as EphemeralPassword
     from constructs_lib.key_vault import KeyVaultProps as KeyVaultProps, PrivateKeyVault as PrivateKeyVault
     from constructs_lib.log_analytics import (
         LogAnalyticsProps as LogAnalyticsProps,
@@ -86,6 +87,7 @@ _EXPORTS = {
     "ContainerInsightsProps": "constructs_lib.aks.container_insights",
     "Diagnostics": "constructs_lib.diagnostics",
     "DiagnosticsProps": "constructs_lib.diagnostics",
+    "EphemeralPassword": "constructs_lib.ephemeral",
     "InboundRule": "constructs_lib.network",
     "KeyVaultProps": "constructs_lib.key_vault",
     "KeyVaultRef": "constructs_lib.refs",

@@ -71,7 +71,7 @@ class PostgresFlexibleServerProps:
         name. Changing it replaces the server.
     :param administrator_password_wo: the administrator password, passed write-only
         (``administrator_password_wo``, Terraform >= 1.11): never stored in this server's state or
-        plan. Pass a reference (e.g. ``random_password.result``), never a literal.
+        plan. Pass a reference (e.g. :class:`constructs_lib.ephemeral.EphemeralPassword` ``.result``), never a literal.
     :param administrator_password_wo_version: the password is sent when this changes; increase
         it (>= 1) together with the value to rotate.
     :param high_availability: ``"ZoneRedundant"`` (standby in ``standby_zone``), ``"SameZone"``,

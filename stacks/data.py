@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
 from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
-from cdktf_cdktf_provider_random.password import Password
 from cdktf_cdktf_provider_random.provider import RandomProvider
 from cdktf_cdktf_provider_time.provider import TimeProvider
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
+from constructs_lib.ephemeral import EphemeralPassword
 from constructs_lib.key_vault import KeyVaultProps, PrivateKeyVault
 from constructs_lib.nfs_share import NfsFileShare, NfsFileShareProps
 from constructs_lib.postgres import PostgresFlexibleServer, PostgresFlexibleServerProps
@@ -72,16 +72,16 @@ class DataStack(PpmStack):
         for principal in cfg.delivery.deployer_principal_ids:
             self.key_vault.grant(f"deployer-{principal}", principal_id=principal, role=DEPLOYER_ROLE)
 
-        # Generated, never typed: it lives in this stack's state (random_password) and is passed
-        # write-only to the server and the secret, so neither of their states holds it. Bumping
-        # postgres.password_version replaces it and re-sends it to both in the same apply.
-        self.postgres_password = Password(
+        # Generated, never typed, never stored: an ephemeral random_password exists only during a run and
+        # reaches the server and the secret through write-only arguments, so neither state nor any plan
+        # file holds it (the plan identity reads state). Bumping postgres.password_version sends a new one
+        # to both in the same apply; otherwise nothing is sent.
+        self.postgres_password = EphemeralPassword(
             self, "postgres-admin-password",
             length=32,
             special=True,
             override_special="-_.",  # URL- and shell-safe
             min_lower=2, min_upper=2, min_numeric=2, min_special=2,  # [MS] 3 of 4 character classes
-            keepers={"version": str(pg.password_version)},
         )
         self.postgres_password_secret = self.key_vault.add_secret(
             "postgres-admin-password",

@@ -102,21 +102,23 @@ def test_two_utf8_databases_for_metadata_and_usage(any_synth):
 
 # --- the generated password ------------------------------------------------------------------
 
-def test_password_is_generated_and_passed_write_only(any_synth):
+def test_password_is_generated_ephemeral_and_passed_write_only(any_synth):
+    """An ephemeral random_password (never in state or a plan file) feeds the two write-only arguments."""
     cfg = _cfg(any_synth)
-    passwords = any_synth.resources("data", "random_password")
-    assert len(passwords) == 1
-    (pw_id, pw), = passwords.items()
-    assert pw["length"] >= 32 and pw["special"] is True
-    assert pw["keepers"] == {"version": str(cfg.postgres.password_version)}
-    result = f"${{random_password.{pw_id}.result}}"
+    data = any_synth.stacks["data"]
+    assert "random_password" not in data.get("resource", {}), "a managed random_password keeps its result in state"
+    (pw_id, pw), = data["ephemeral"]["random_password"].items()
+    assert pw["length"] >= 32 and pw["special"] is True and "keepers" not in pw
+    result = f"${{ephemeral.random_password.{pw_id}.result}}"
     server = any_synth.one("data", "azurerm_postgresql_flexible_server")
     secret = any_synth.one("data", "azurerm_key_vault_secret")
     assert server["administrator_password_wo"] == result
     assert server["administrator_password_wo_version"] == cfg.postgres.password_version
     assert secret["value_wo"] == result and secret["value_wo_version"] == cfg.postgres.password_version
     assert "administrator_password" not in server and "value" not in secret
-    assert any_synth.stacks["data"]["provider"]["random"] == [{}]
+    assert data["provider"]["random"] == [{}]
+    # [TF] ephemeral resources need Terraform >= 1.10 and the random provider >= 3.7.0
+    assert tuple(int(x) for x in data["terraform"]["required_providers"]["random"]["version"].split(".")) >= (3, 7, 0)
 
 
 def _strings(node, path=""):
@@ -140,7 +142,7 @@ def _password_like(value: str, length: int) -> bool:
 
 def test_no_password_literal_anywhere_in_synthesized_output(any_synth):
     documents = {"manifest.json": any_synth.manifest, **{f"{s}/cdk.tf.json": any_synth.stacks[s] for s in STACKS}}
-    length = any_synth.one("data", "random_password")["length"]
+    length = next(iter(any_synth.stacks["data"]["ephemeral"]["random_password"].values()))["length"]
     hits = []
     for name, doc in documents.items():
         for path, value in _strings(doc):

@@ -302,19 +302,21 @@ def _walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def test_no_password_literal_in_the_synthesized_json(library):
-    password_key, _ = library.one("example-data", "random_password")
+    (password_key,) = library.stacks["example-data"]["ephemeral"]["random_password"]  # never in state or plans
+    assert "random_password" not in library.stacks["example-data"].get("resource", {})
+    reference = f"${{ephemeral.random_password.{password_key}.result}}"
     _, server = library.one("example-data", "azurerm_postgresql_flexible_server")
-    assert server["administrator_password_wo"] == f"${{random_password.{password_key}.result}}"
+    assert server["administrator_password_wo"] == reference
     assert "administrator_password" not in server  # the write-only argument only: never in state
     for stack, body in library.stacks.items():
         for path, value in _walk({k: v for k, v in body.items() if k != "//"}):
             leaf = path.rsplit(".", 1)[-1]
-            if "password" not in leaf.lower() or path.startswith(".resource.random_password."):
+            if "password" not in leaf.lower() or path.startswith(".ephemeral.random_password."):
                 continue
             if leaf.endswith("_version"):
                 assert isinstance(value, int), (stack, path, value)
             else:
-                assert value == f"${{random_password.{password_key}.result}}", (stack, path, value)
+                assert value == reference, (stack, path, value)
         outputs = json.dumps(body.get("output", {}))
         assert "random_password" not in outputs, (stack, outputs)
 

@@ -4,7 +4,7 @@ Two stacks, like a real platform split:
 
 - ``example-network``: resource group, VNet with a PostgreSQL-delegated subnet and a
   private-endpoint subnet, and the two private DNS zones (PostgreSQL, Azure Files).
-- ``example-data``: a generated administrator password (``random_password``), a
+- ``example-data``: a generated administrator password (an ephemeral ``random_password``), a
   zone-redundant PostgreSQL Flexible Server and an Azure Files NFS share behind a private
   endpoint, wired to the network stack through cdktf cross-stack references.
 
@@ -29,10 +29,10 @@ import constructs_lib  # noqa: E402
 from cdktf import App, Aspects, TerraformOutput, TerraformStack  # noqa: E402
 from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures  # noqa: E402
 from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup  # noqa: E402
-from cdktf_cdktf_provider_random.password import Password  # noqa: E402
 from cdktf_cdktf_provider_random.provider import RandomProvider  # noqa: E402
 from constructs import Construct  # noqa: E402
 from constructs_lib import (  # noqa: E402
+    EphemeralPassword,
     NfsFileShare,
     NfsFileShareProps,
     PostgresFlexibleServer,
@@ -95,9 +95,9 @@ class DataStack(TerraformStack):
         Aspects.of(self).add(RequiredTags(TAGS))
         rg = net.resource_group.name
 
-        # Generated at apply time and passed write-only: no literal ever lands in cdk.tf.json,
-        # and the server's state does not keep it (only this random_password does).
-        password = Password(self, "postgres-admin-password", length=32, special=True, override_special="-_.")
+        # Generated during the run (an ephemeral random_password) and passed write-only: no literal lands
+        # in cdk.tf.json, and neither state nor a plan file ever holds it.
+        password = EphemeralPassword(self, "postgres-admin-password", length=32, override_special="-_.")
 
         self.postgres = PostgresFlexibleServer(self, "postgres", PostgresFlexibleServerProps(
             name=f"psql-example-{SUFFIX}",

@@ -79,7 +79,7 @@ Four layers, each earlier and cheaper than the next:
    configs, including YAML inside Helm values: no password/secret/token/key field with a literal value, no
    credentials in URLs or connection strings, no `AccountKey=`, `SharedAccessSignature`/`SharedAccessKey`,
    SAS `sv=...&sig=`, PEM block, or random-looking literal in a key-like field. Secrets appear only as
-   references (`${{random_password...}}`, `${{azurerm_key_vault_secret...}}`), and every output carrying one
+   references (`${{ephemeral.random_password...}}`, `${{azurerm_key_vault_secret...}}`), and every output carrying one
    is `sensitive`.
 
 ### Config rules
