@@ -313,10 +313,12 @@ _INIT_LOCK = threading.Lock()
 
 
 #: PLAN_READ_ONLY=1 (pull-request plans with the plan identity, docs/delivery.md "Plan identities"): that
-#: identity reads state but cannot take its lease (-lock=false), and cannot read the Secrets a refresh of
-#: the app stack's helm_release would read (-refresh=false there; data sources are still read).
+#: identity reads state but cannot take its lease (-lock=false), and no secret value: refreshing the data
+#: stack's azurerm_key_vault_secret calls GetSecret, which returns the value ([P] key_vault_secret_resource.go
+#: read), and refreshing the app stack's helm_release reads Helm's release Secrets next to the synced
+#: database password; those two stacks plan without a refresh (data sources are still read).
 READ_ONLY_ENV = "PLAN_READ_ONLY"
-NO_REFRESH_STACKS = ("app",)
+NO_REFRESH_STACKS = ("data", "app")
 
 
 def read_only_plan_args(name: str) -> list[str]:
@@ -641,6 +643,9 @@ def deploy_stack(ctx: Run, name: str, plans: Path, auto: bool, allow: bool) -> s
     except plan_guard.PlanError as err:
         raise StepFailed(name, "guard", f"{name}: the plan guard cannot read the plan: {err}") from None
     console.say(plan_guard.render([summary], plan_guard.PROTECTED_TYPES, allow), name)
+    split = plan_guard.split_ephemeral_writes(json.loads(plan_json.read_text(encoding="utf-8")))
+    if split:  # never bypassable: applying would leave the server and the vault with different passwords
+        raise StepFailed(name, "guard", f"{name}: " + "; ".join(split))
     found = plan_guard.violations([summary], plan_guard.PROTECTED_TYPES)
     if found and not allow:
         raise StepFailed(name, "guard", f"{name}: the plan guard refused the plan (see above); "
@@ -689,8 +694,9 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
     run(_terraform(directory, "init", "-input=false", "-reconfigure"), env, "state: terraform init")
     auto = args.auto_approve or _flag("AUTO_APPROVE")
     run(_terraform(directory, "apply", "-input=false", *(["-auto-approve"] if auto else [])), env, "state: terraform apply")
-    print("\nremote state is ready. Next: grant CI identities Storage Blob Data Contributor on the account "
-          f"(`terraform -chdir={directory} output -raw storage_account_id` is the scope), then `make deploy`.")
+    print("\nremote state is ready: delivery.deployer_principal_ids may write it, delivery.plan_principal_ids read it "
+          f"(scope: `terraform -chdir={directory} output -raw storage_account_id`). Next: `make deploy STACKS=network` "
+          "(docs/delivery.md \"First rollout, step by step\").")
     return 0
 
 

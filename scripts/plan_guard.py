@@ -26,7 +26,7 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 #: Resource types whose deletion or replacement loses data or takes the service down:
 #: the package database and its server, the NFS share and its account (and the state
@@ -65,6 +65,8 @@ SECURITY_TYPES: tuple[SecurityType, ...] = (
     SecurityType("azurerm_network_security_rule", "allows or denies traffic into and out of the subnets"),
     SecurityType("azurerm_network_security_group", "the rule set that filters a subnet's traffic"),
     SecurityType("azurerm_subnet_network_security_group_association", "decides which NSG, if any, filters a subnet"),
+    SecurityType("azurerm_subnet", "private_endpoint_network_policies off silently exempts private endpoints from the NSG"),
+    SecurityType("azurerm_private_dns_zone_virtual_network_link", "decides which networks resolve private endpoints privately"),
     SecurityType("azurerm_role_assignment", "grants an identity a role at a scope (who may do what)"),
     SecurityType("azurerm_role_definition", "defines what a role is allowed to do"),
     SecurityType("azurerm_key_vault", "network ACLs and public access decide who can reach the DB password",
@@ -277,6 +279,43 @@ def violations(plans: Iterable[PlanSummary], protected: Iterable[str]) -> list[V
     protected = set(protected)
     return [Violation(p.name, c) for p in plans for c in p.changes
             if c.type in protected and c.kind in ("delete", "replace")]
+
+
+def split_ephemeral_writes(plan: Mapping[str, Any]) -> list[str]:
+    """Write-only arguments fed by one ephemeral value that this plan would NOT all send together.
+
+    An ephemeral value (e.g. the generated database password) is new on every run, and a write-only
+    argument is sent only on create or when its ``<argument>_version`` changes. If some of its sinks send
+    and others keep the value of an earlier run (a first apply that created the server but failed before
+    the vault secret), applying would leave them holding different values. Read from the plan's
+    ``configuration`` (each argument's ``references``) and ``resource_changes`` ([TF] internals/json-format).
+    """
+    sinks: dict[str, list[tuple[str, str]]] = {}
+    for resource in plan.get("configuration", {}).get("root_module", {}).get("resources", []):
+        for argument, expression in (resource.get("expressions") or {}).items():
+            if not argument.endswith("_wo") or not isinstance(expression, dict):
+                continue
+            for ref in expression.get("references") or ():
+                if ref.startswith("ephemeral."):
+                    source = ".".join(ref.split(".")[:3])  # ephemeral.<type>.<name>
+                    sinks.setdefault(source, []).append((resource["address"], argument))
+    changes = {rc.get("address"): rc.get("change") or {} for rc in plan.get("resource_changes") or ()}
+    problems = []
+    for source, targets in sorted(sinks.items()):
+        sends = {}
+        for address, argument in targets:
+            change = changes.get(address, {})
+            actions = change.get("actions") or ["no-op"]
+            before, after = change.get("before") or {}, change.get("after") or {}
+            version = f"{argument}_version"
+            sends[f"{address}.{argument}"] = "create" in actions or before.get(version) != after.get(version)
+        if any(sends.values()) and not all(sends.values()):
+            kept = ", ".join(name for name, sent in sends.items() if not sent)
+            sent = ", ".join(name for name, sent in sends.items() if sent)
+            problems.append(f"{source} would be written to {sent} but not to {kept}: they would hold different "
+                            "values. Increase the value's version (e.g. postgres.password_version) so every "
+                            "write-only argument it feeds is sent in the same apply")
+    return problems
 
 
 def _bullets(changes: list[Change], protected: set[str]) -> list[str]:

@@ -401,3 +401,49 @@ def test_security_table_has_a_reason_for_every_type_the_review_asks_for():
     assert {"network_rules"} <= set(security_type("azurerm_storage_account").watch)
     assert {"api_server_access_profile"} <= set(security_type("azurerm_kubernetes_cluster").watch)
     assert len({s.pattern for s in SECURITY_TYPES}) == len(SECURITY_TYPES)
+
+
+# --- one ephemeral value, several write-only sinks: all sent in one apply, or none ---------------------
+
+def _ephemeral_plan(server_actions, secret_actions, secret_version=(1, 1)):
+    """A plan JSON in Terraform's shape ([TF] internals/json-format): the configuration's references and the
+    resource changes of a server and a vault secret fed by one ephemeral password."""
+    ref = {"references": ["ephemeral.random_password.pw.result", "ephemeral.random_password.pw"]}
+    return {
+        "configuration": {"root_module": {"resources": [
+            {"address": "azurerm_postgresql_flexible_server.pg", "expressions": {"administrator_password_wo": ref}},
+            {"address": "azurerm_key_vault_secret.pw", "expressions": {"value_wo": ref, "name": {"constant_value": "p"}}},
+        ]}},
+        "resource_changes": [
+            {"address": "azurerm_postgresql_flexible_server.pg", "change": {
+                "actions": server_actions, "before": {"administrator_password_wo_version": 1},
+                "after": {"administrator_password_wo_version": 1}}},
+            {"address": "azurerm_key_vault_secret.pw", "change": {
+                "actions": secret_actions, "before": None if "create" in secret_actions else {"value_wo_version": secret_version[0]},
+                "after": {"value_wo_version": secret_version[1]}}},
+        ],
+    }
+
+
+def test_a_secret_created_after_its_server_would_get_a_different_password():
+    from scripts.plan_guard import split_ephemeral_writes
+
+    problems = split_ephemeral_writes(_ephemeral_plan(["no-op"], ["create"]))
+    assert len(problems) == 1
+    assert "ephemeral.random_password.pw would be written to azurerm_key_vault_secret.pw.value_wo" in problems[0]
+    assert "but not to azurerm_postgresql_flexible_server.pg.administrator_password_wo" in problems[0]
+    assert "postgres.password_version" in problems[0]
+
+
+@pytest.mark.parametrize("server, secret, version", [
+    (["create"], ["create"], (1, 1)),     # a first apply: both get the same new value
+    (["no-op"], ["no-op"], (1, 1)),       # nothing sent
+    (["update"], ["update"], (1, 2)),     # a rotation sends to both (the server's version changes below)
+])
+def test_sinks_sent_together_or_not_at_all_pass(server, secret, version):
+    from scripts.plan_guard import split_ephemeral_writes
+
+    plan = _ephemeral_plan(server, secret, version)
+    if version != (1, 1):
+        plan["resource_changes"][0]["change"]["after"]["administrator_password_wo_version"] = 2
+    assert split_ephemeral_writes(plan) == []

@@ -76,7 +76,7 @@ def _child(name: str, directory: str, config_file: str, skips: list[str], out: P
 
 #: checkov 3.3's terraform_json parser crashes ("this method receives only dicts") on a plain-string
 #: ``terraform.required_version``, which every stack sets (Terraform >= 1.11): bridgecrewio/checkov#7454,
-#: fix pending in #7467. checkov reads a copy without that one key; nothing it checks lives there.
+#: fix pending in bridgecrewio/checkov#7467. checkov reads a copy without that one key; nothing it checks lives there.
 #: tests/test_checkov.py asserts the crash still happens on the raw file, so the copy goes once checkov is fixed.
 CHECKOV_UNPARSABLE = ("terraform", "required_version")
 
