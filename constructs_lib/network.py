@@ -18,7 +18,7 @@ from cdktf_cdktf_provider_azurerm.subnet_network_security_group_association impo
 from cdktf_cdktf_provider_azurerm.virtual_network import VirtualNetwork
 from constructs import Construct
 
-from constructs_lib.facts import POSTGRES_DELEGATION
+from constructs_lib.facts import POSTGRES_DELEGATION, ZONES
 from constructs_lib.validation import Problems, cidr_or_none
 
 
@@ -212,6 +212,10 @@ class NatGatewayProps:
     :param resource_group_name: resource group of both.
     :param location: Azure region.
     :param idle_timeout_minutes: TCP idle timeout, 4-120 - 10.
+    :param zone: the availability zone of the gateway and its public IP, ``"1"``-``"3"`` - none (regions
+        without zones). Set it where the region has zones: ``zones`` forces replacement on both resources
+        and is not computed by the provider, so leaving the choice to Azure's defaults could replace the
+        public IP (a new egress address) when Azure reports a zone the config does not name.
     :param tags: - none (a tagging Aspect may add them).
     """
 
@@ -219,6 +223,7 @@ class NatGatewayProps:
     resource_group_name: str
     location: str
     idle_timeout_minutes: int = 10
+    zone: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -227,9 +232,9 @@ class NatGateway(Construct):
     (``public_ip``): a stable egress address for subnets whose default outbound access is off,
     which firewalls elsewhere can admit.
 
-    Neither is zonal: a NAT gateway is a zonal-or-regional resource and its public IPs must match
-    its zone placement ([MS] nat-gateway/nat-availability-zones); an egress path for deployment
-    runners does not need zone pinning.
+    Both are placed in ``zone``: a NAT gateway is zonal (or regional where the region has no zones) and
+    its public IPs must be in the same zone ([MS] nat-gateway/nat-availability-zones). One zone is enough
+    for the deployment runners' egress; a zone outage delays a deploy, it does not touch the service.
 
     Example::
 
@@ -242,16 +247,18 @@ class NatGateway(Construct):
         problems = Problems("NatGateway")
         problems.require(4 <= props.idle_timeout_minutes <= 120, "idle_timeout_minutes", props.idle_timeout_minutes,
                          "4 to 120 minutes")
+        problems.require(props.zone in (None, *ZONES), "zone", props.zone, "'1', '2', '3' or None")
         problems.raise_if_any()
         super().__init__(scope, id)
         tags = dict(props.tags) or None
         self.public_ip = PublicIp(
             self, "PublicIp", name=f"{props.name}-pip", resource_group_name=props.resource_group_name,
-            location=props.location, allocation_method="Static", sku="Standard", tags=tags)
+            location=props.location, allocation_method="Static", sku="Standard",
+            zones=[props.zone] if props.zone else None, tags=tags)
         self.resource = NatGatewayResource(
             self, "Resource", name=props.name, resource_group_name=props.resource_group_name,
             location=props.location, sku_name="Standard", idle_timeout_in_minutes=props.idle_timeout_minutes,
-            tags=tags)
+            zones=[props.zone] if props.zone else None, tags=tags)
         NatGatewayPublicIpAssociation(self, "PublicIpAssociation", nat_gateway_id=self.resource.id,
                                       public_ip_address_id=self.public_ip.id)
 

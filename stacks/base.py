@@ -27,6 +27,15 @@ def require_terraform(stack: TerraformStack) -> None:
     stack.add_override("terraform.required_version", REQUIRED_TERRAFORM)
 
 
+def with_runner_egress(cfg: EnvironmentConfig, ranges: list[str]) -> list[str]:
+    """``ranges`` plus external runners' egress (``delivery.runner.egress_cidrs``), each once: what a public
+    firewall (state account, Key Vault, API server) must admit. VNet runners come in through private
+    endpoints or, for the API server, their NAT gateway's address (stacks/cluster.py)."""
+    runner = cfg.delivery.runner
+    egress = runner.egress_cidrs if runner.location == "external" else []
+    return list(ranges) + [cidr for cidr in egress if cidr not in ranges]
+
+
 def names_for(cfg: EnvironmentConfig) -> Names:
     """The environment's names; the salt is the state storage account's name, itself globally
     unique, so two deployments with the same ``environment`` get different global names."""

@@ -20,7 +20,7 @@ from config.schema import ClusterConfig, EnvironmentConfig
 from constructs_lib.aks.cluster import AksCluster
 from constructs_lib.aks.props import AksClusterProps, MaintenanceWindow, NodePoolSpec
 from constructs_lib.rbac import grant_role
-from stacks.base import PpmStack
+from stacks.base import PpmStack, with_runner_egress
 from stacks.network import AKS_SUBNET, NetworkStack
 
 #: [MS] aks/control-kubeconfig-access: lets a principal fetch user credentials
@@ -53,13 +53,11 @@ def worker_pool(cfg: EnvironmentConfig) -> NodePoolSpec:
 def authorized_ip_ranges(cfg: EnvironmentConfig, network: NetworkStack) -> list[str]:
     """The public API server's authorized ranges: ``cluster.api_server.authorized_ip_ranges`` plus the
     runner's egress (external runners' CIDRs, or the VNet runners' NAT address); none for a private cluster."""
-    api, runner = cfg.cluster.api_server, cfg.delivery.runner
+    api = cfg.cluster.api_server
     if api.private_cluster:
         return list(api.authorized_ip_ranges)
-    ranges = list(api.authorized_ip_ranges)
-    if runner.location == "external":
-        ranges += [cidr for cidr in runner.egress_cidrs if cidr not in ranges]
-    elif network.runner_egress is not None:
+    ranges = with_runner_egress(cfg, list(api.authorized_ip_ranges))
+    if network.runner_egress is not None:
         ranges.append(f"{network.runner_egress.egress_ip}/32")
     return ranges
 

@@ -64,7 +64,8 @@ class NetworkStack(PpmStack):
             private_endpoint_rules.append(InboundRule(name="allow-https-from-runners", priority=130, ports=["443"],
                                                       sources=[runner.subnet]))
             self.runner_egress = NatGateway(self, "runner-egress", NatGatewayProps(
-                name=names.resource("ng", RUNNER_SUBNET), resource_group_name=rg, location=cfg.location))
+                name=names.resource("ng", RUNNER_SUBNET), resource_group_name=rg, location=cfg.location,
+                zone=cfg.zones[0] if cfg.zones else None))
             runner_subnets.append(SubnetSpec(
                 name=RUNNER_SUBNET, address_prefix=runner.subnet, nsg_name=names.nsg(RUNNER_SUBNET),
                 nat_gateway_id=self.runner_egress.id, inbound_rules=[deny_vnet]))

@@ -22,7 +22,7 @@ from config.schema import EnvironmentConfig
 from constructs_lib.policy import PolicyChecks
 from constructs_lib.state_backend import StateBackend, StateBackendProps
 from constructs_lib.tagging import RequiredTags
-from stacks.base import require_terraform
+from stacks.base import require_terraform, with_runner_egress
 
 STACK_ID = "state"
 
@@ -32,10 +32,7 @@ def state_allowed_ip_ranges(cfg: EnvironmentConfig) -> list[str]:
     authorized ranges: the same operators), plus external runners' egress. Runners inside the VNet
     use the state account's private endpoint instead (the network stack's), which the firewall
     does not filter; the operators' ranges carry the first network apply, before that endpoint exists."""
-    operators = list(cfg.state.allowed_ip_ranges or cfg.cluster.api_server.authorized_ip_ranges)
-    runner = cfg.delivery.runner
-    egress = list(runner.egress_cidrs) if runner.location == "external" else []
-    return operators + [cidr for cidr in egress if cidr not in operators]
+    return with_runner_egress(cfg, list(cfg.state.allowed_ip_ranges or cfg.cluster.api_server.authorized_ip_ranges))
 
 
 class StateStack(TerraformStack):

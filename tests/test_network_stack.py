@@ -143,6 +143,8 @@ def test_vnet_runners_leave_through_a_nat_gateway_and_reach_the_state_privately(
                            "nat_gateway_id": f"${{azurerm_nat_gateway.{nat_key}.id}}"}
     (pip_key, pip), = net["azurerm_public_ip"].items()
     assert (pip["sku"], pip["allocation_method"]) == ("Standard", "Static")
+    # Pinned in the first configured zone, both of them: zones force replacement and are not computed.
+    assert pip["zones"] == nat["zones"] == [cfg.zones[0]]
     (link,) = net["azurerm_nat_gateway_public_ip_association"].values()
     assert link["public_ip_address_id"] == f"${{azurerm_public_ip.{pip_key}.id}}"
     # The runners resolve the state account's blob endpoint to a private address in the VNet.
