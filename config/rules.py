@@ -378,7 +378,9 @@ _memory_gib = quantity_gib
 @rule("APP-003", "App pods and their upgrade surge do not fit the worker nodes",
       "[MS] aks/node-resource-reservations (kube-reserved, eviction threshold) and the VM size pages (vCPU, "
       "memory); [CH] strategy maxSurge 100% (the construct uses maxSurge 0 for one replica); [K8S] "
-      "topology-spread-constraints (one pod per node and ReplicaSet); a pod whose requests fit no node stays Pending")
+      "topology-spread-constraints (one pod per node and ReplicaSet); a pod whose requests fit no node stays Pending; "
+      "[K8S] node-pressure-eviction (memory limits above what the node has overcommit it: under pressure "
+      "the kubelet evicts pods or the kernel OOM-kills them)")
 def _app_fits_nodes(cfg):
     c, app = cfg.cluster, cfg.app
     if c.vm_size in az.VM_SIZES:
@@ -416,6 +418,15 @@ def _app_fits_nodes(cfg):
         yield Problem("app.resources.memory_request", r.memory_request,
                       f"at most {free_gib / per_node:.1f}Gi: {why}; a node has {free_gib:.1f}Gi for them "
                       f"({gib} GiB - AKS reservation - {az.AKS_ADDON_ALLOWANCE_GIB:g} for add-ons)")
+    # Limits too: pods that may each grow to their limit must not promise more memory than the node has.
+    memory_limit = _memory_gib(r.memory_limit)
+    assert memory_limit is not None
+    if per_node * memory_limit > free_gib:
+        yield Problem("app.resources.memory_limit", r.memory_limit,
+                      f"at most {free_gib / per_node:.1f}Gi: {why}; with their limits they would overcommit the "
+                      f"{free_gib:.1f}Gi a node has for them ({gib} GiB - AKS reservation - "
+                      f"{az.AKS_ADDON_ALLOWANCE_GIB:g} for add-ons), and a node under memory pressure evicts or "
+                      "OOM-kills pods")
 
 
 @rule("APP-004", "A resource request above its limit",

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from config import azure_rules as az
+from constructs_lib.facts import NGINX_SIZE
 from constructs_lib.quantity import CPU_EXAMPLES, MEMORY_EXAMPLES, parse_non_negative
 from constructs_lib.validation import RFC1918_RANGES, is_public_ipv4
 
@@ -316,7 +317,8 @@ class ResourcesConfig(Strict):
     cpu_request: CpuQuantity = "2"
     memory_request: MemoryQuantity = "8Gi"
     cpu_limit: CpuQuantity = "6"
-    memory_limit: MemoryQuantity = "16Gi"
+    #: Two pods per Standard_D8_v5 node during an upgrade must fit with their limits too (APP-003).
+    memory_limit: MemoryQuantity = "12Gi"
 
 
 class AppConfig(Strict):
@@ -333,6 +335,16 @@ class AppConfig(Strict):
     spread_across_zones: bool = True
     tls: TlsConfig = TlsConfig()
     resources: ResourcesConfig = ResourcesConfig()
+    #: Largest request body the ingress NGINX lets through (package and blob uploads): annotation
+    #: nginx.ingress.kubernetes.io/proxy-body-size, whose NGINX default is 1m. A number with an
+    #: optional k, m or g suffix (any case); "0" means unlimited.
+    max_upload_size: Annotated[str, _pattern(NGINX_SIZE, "an NGINX size: a number with an optional k, m or g "
+                                                         "suffix, e.g. 512m or 2g; \"0\" for no limit")] = "2g"
+    #: The chart's enableSandboxing. true (the chart's default): Git builds run sandboxed; the container's
+    #: seccomp and AppArmor profiles are Unconfined, so the namespace can enforce only Pod Security
+    #: "privileged". false: RuntimeDefault profiles (Pod Security "restricted" holds) and Git builds run
+    #: unsandboxed in the Package Manager container (docs/app.md "Sandboxing").
+    sandboxing: bool = True
 
 
 class RunnerConfig(Strict):

@@ -123,6 +123,9 @@ UTC_OFFSET = r"[+-](0[0-9]|1[0-4]):[0-5][0-9]"
 MAINTENANCE_DURATION_HOURS = (4, 24)
 #: [MS] aks/app-routing: the ingress class of the managed NGINX (application-routing add-on).
 APP_ROUTING_INGRESS_CLASS = "webapprouting.kubernetes.azure.com"
+#: [NGINX] ngx_http_core_module (sizes in bytes, k/K, m/M or g/G): client_max_body_size, which the
+#: ingress annotation nginx.ingress.kubernetes.io/proxy-body-size sets; 0 turns the check off.
+NGINX_SIZE = r"[0-9]+[kKmMgG]?"
 
 # --- Helm ------------------------------------------------------------------------------------
 

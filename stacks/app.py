@@ -44,6 +44,11 @@ class AppStack(PpmStack):
             replicas=app.replicas,
             spread_across_zones=app.spread_across_zones,
             tls_certificate_uri=app.tls.key_vault_certificate_uri if app.tls.enabled else None,
+            max_upload_size=app.max_upload_size,
+            sandboxing=app.sandboxing,
+            # The NetworkPolicy's egress: PostgreSQL, and the NFS share and Key Vault endpoints.
+            postgres_cidr=cfg.network.postgres_subnet,
+            private_endpoints_cidr=cfg.network.private_endpoints_subnet,
             resources=PodResources(
                 cpu_request=res.cpu_request, cpu_limit=res.cpu_limit,
                 memory_request=res.memory_request, memory_limit=res.memory_limit,

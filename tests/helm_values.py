@@ -139,19 +139,24 @@ def schema_errors(manifest: dict[str, Any]) -> list[str]:
 
 def pod_from_values(values: dict[str, Any]) -> dict[str, Any]:
     """A Pod carrying the pod-level fragments the values inject verbatim into the chart's
-    Deployment (env, volumes, volumeMounts, topologySpreadConstraints), for a schema check."""
+    Deployment (env, volumes, volumeMounts, lifecycle, terminationGracePeriodSeconds,
+    topologySpreadConstraints), for a schema check."""
     pod = values.get("pod", {})
+    container: dict[str, Any] = {
+        "name": "rspm",
+        "image": "posit/package-manager",
+        "env": pod.get("env", []),
+        "volumeMounts": pod.get("volumeMounts", []),
+    }
+    if "lifecycle" in pod:
+        container["lifecycle"] = pod["lifecycle"]
     return {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": "rstudio-pm"},
         "spec": {
-            "containers": [{
-                "name": "rspm",
-                "image": "posit/package-manager",
-                "env": pod.get("env", []),
-                "volumeMounts": pod.get("volumeMounts", []),
-            }],
+            "containers": [container],
+            "terminationGracePeriodSeconds": pod.get("terminationGracePeriodSeconds", 120),
             "volumes": pod.get("volumes", []),
             "topologySpreadConstraints": values.get("topologySpreadConstraints", []),
         },

@@ -89,7 +89,8 @@ def test_replicas_spread_and_disruption_budget(values, cfg):
     # Soft zones: minAvailable 2 plus surge pods under a hard zone rule can deadlock drains.
     assert spread["topology.kubernetes.io/zone"]["whenUnsatisfiable"] == "ScheduleAnyway"
     if cfg.app.replicas == 3:
-        assert values["podDisruptionBudget"] == {"minAvailable": 2}
+        # An unready pod may always be evicted: it cannot block node drains and AKS upgrades.
+        assert values["podDisruptionBudget"] == {"minAvailable": 2, "unhealthyPodEvictionPolicy": "AlwaysAllow"}
         assert "strategy" not in values  # the chart's surge rollout: maxSurge 100%, maxUnavailable 0
     else:  # small: one replica, no budget that would block node drains, no surge pod to fit
         assert cfg.app.replicas == 1 and "podDisruptionBudget" not in values
@@ -122,6 +123,20 @@ def test_pods_fit_the_worker_nodes_during_an_upgrade(any_synth, values):
     free_gib = gib - az.aks_reserved_memory_gib(gib, pool["max_pods"], pool.get("orchestrator_version")) - az.AKS_ADDON_ALLOWANCE_GIB
     assert per_node * _cpu_cores(requests["cpu"]) <= free_cpu, (per_node, requests, free_cpu)
     assert per_node * _memory_gib(requests["memory"]) <= free_gib, (per_node, requests, free_gib)
+    # Memory limits too: a surge must not let the pods promise the node more memory than it has.
+    limits = values["resources"]["limits"]
+    assert per_node * _memory_gib(limits["memory"]) <= free_gib, (per_node, limits, free_gib)
+
+
+def test_pods_stop_gracefully_behind_the_ingress(values):
+    pod = values["pod"]
+    # The endpoint leaves the Service and the NGINX before the process gets SIGTERM: no 502s.
+    assert pod["lifecycle"] == {"preStop": {"sleep": {"seconds": 10}}}
+    assert pod["terminationGracePeriodSeconds"] >= 10 + 30
+
+
+def test_sandboxing_follows_the_config(values, cfg):
+    assert values["enableSandboxing"] is cfg.app.sandboxing is True  # both shipped configs: the chart default
 
 
 # --- database ----------------------------------------------------------------------------------
@@ -223,6 +238,8 @@ def test_shared_storage_claim_binds_only_to_the_nfs_volume(values, cfg):
     assert s["storageClassName"] == pv["spec"]["storageClassName"] != ""
     assert s["volumeName"] == pv["metadata"]["name"]
     assert pv["spec"]["claimRef"] == {"namespace": cfg.app.namespace, "name": s["name"]}
+    # Kept like the chart's claim when Helm uninstalls (or rolls back a failed first install).
+    assert pv["metadata"]["annotations"] == {"helm.sh/resource-policy": "keep"}
     # Fixed at the smallest premium share: a bound static claim cannot be resized, so a request
     # that followed files.quota_gib would fail the Helm upgrade after every quota increase.
     assert s["requests"]["storage"] == "100Gi"
@@ -231,7 +248,7 @@ def test_shared_storage_claim_binds_only_to_the_nfs_volume(values, cfg):
     assert values["config"]["Server"]["DataDir"] == s["path"]
 
 
-@pytest.mark.parametrize("kind", ["PersistentVolume", "SecretProviderClass"])
+@pytest.mark.parametrize("kind", ["PersistentVolume", "SecretProviderClass", "NetworkPolicy"])
 def test_extra_objects_pass_their_schemas(values, kind):
     assert schema_errors(without_tokens(_extra(values, kind))) == []
 
@@ -248,6 +265,24 @@ def test_ingress_is_the_app_routing_class_for_the_configured_host(values, cfg):
     assert ingress["ingressClassName"] == "webapprouting.kubernetes.azure.com"
     assert [h["host"] for h in ingress["hosts"]] == [cfg.app.hostname]
     assert cfg.app.tls.enabled is False and "tls" not in ingress  # both shipped configs: TLS off
+    # The upload limit from the config (both shipped configs: the 2g default; NGINX's own is 1m).
+    assert ingress["annotations"] == {"nginx.ingress.kubernetes.io/proxy-body-size": cfg.app.max_upload_size}
+    assert cfg.app.max_upload_size == "2g"
+
+
+# --- network policy ----------------------------------------------------------------------------
+
+def test_the_network_policy_fences_the_pods_to_the_configured_subnets(values, cfg):
+    np = _extra(values, "NetworkPolicy")
+    assert np["metadata"]["namespace"] == cfg.app.namespace
+    (ingress,) = np["spec"]["ingress"]
+    assert ingress["ports"] == [{"protocol": "TCP", "port": 4242}]
+    assert [peer["namespaceSelector"] for peer in ingress["from"]] == [
+        {"matchLabels": {"kubernetes.io/metadata.name": "app-routing-system"}}]
+    by_cidr = {rule["to"][0]["ipBlock"]["cidr"]: sorted(p["port"] for p in rule["ports"])
+               for rule in np["spec"]["egress"] if "ipBlock" in rule["to"][0]}
+    assert by_cidr == {cfg.network.postgres_subnet: [5432], cfg.network.private_endpoints_subnet: [443, 2049],
+                       "0.0.0.0/0": [443]}
 
 
 # --- helm provider -----------------------------------------------------------------------------

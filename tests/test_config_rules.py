@@ -91,7 +91,7 @@ CASES: dict[str, tuple[str, dict[str, Any], str]] = {
     "APP-003": ("reference", {"app.resources.cpu_request": "4"},
                 "app.resources.cpu_request: got '4'; at most 3.41 CPU: 2 pod(s) per Standard_D8_v5 node during an upgrade"),
     "APP-004": ("reference", {"app.resources.memory_request": "20Gi"},
-                "app.resources.memory_request: got '20Gi'; at most app.resources.memory_limit (16Gi)"),
+                "app.resources.memory_request: got '20Gi'; at most app.resources.memory_limit (12Gi)"),
 }
 
 RULE_IDS = [r.id for r in RULES]
@@ -121,6 +121,27 @@ def test_rule_refuses_a_config_that_breaks_it(rule_id):
         parse_config(data, "bad.yaml")
     assert any(expected in line for line in err.value.problems), err.value.problems
     assert all("\n" not in line for line in err.value.problems)  # one line per problem
+
+
+def test_app_003_refuses_memory_limits_that_overcommit_the_node_during_a_surge():
+    # Two pods per D8_v5 node during an upgrade: 2 x 16Gi limits exceed the ~27.7 GiB left for pods.
+    data = mutate("reference", {"app.resources.memory_limit": "16Gi"})
+    own = [str(p) for p in BY_ID["APP-003"].check(EnvironmentConfig.model_validate(data))]
+    assert own == ["app.resources.memory_limit: got '16Gi'; at most 13.9Gi: 2 pod(s) per Standard_D8_v5 node during "
+                   "an upgrade (app.replicas 3 + the chart surge of 3, on 3 node(s)); with their limits they would "
+                   "overcommit the 27.7Gi a node has for them (32 GiB - AKS reservation - 2 for add-ons), and a node "
+                   "under memory pressure evicts or OOM-kills pods"]
+    with pytest.raises(ConfigError) as err:
+        parse_config(data, "bad.yaml")
+    assert any(line.startswith("app.resources.memory_limit: got '16Gi'; at most 13.9Gi") for line in err.value.problems)
+    # The requests fit: only the limit is refused. One replica (small) holds one pod per node.
+    assert not any("memory_request" in line for line in err.value.problems)
+    small = mutate("small", {"app.resources.memory_limit": "12Gi"})
+    assert [str(p) for p in BY_ID["APP-003"].check(EnvironmentConfig.model_validate(small))] == [
+        "app.resources.memory_limit: got '12Gi'; at most 11.7Gi: 1 pod(s) per Standard_D4ds_v5 node during an upgrade "
+        "(app.replicas 1, replaced without surge, on 1 node(s)); with their limits they would overcommit the 11.7Gi a "
+        "node has for them (16 GiB - AKS reservation - 2 for add-ons), and a node under memory pressure evicts or "
+        "OOM-kills pods"]
 
 
 def test_a_problem_about_a_value_the_user_did_not_write_says_it_is_the_default():

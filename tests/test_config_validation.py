@@ -55,7 +55,17 @@ BAD_INPUTS = [
     ("postgres-subnet-too-small", "network.postgres_subnet", "10.40.8.0/29", "network.postgres_subnet: got '10.40.8.0/29'; a prefix of /28 or larger"),
     ("aks-subnet-too-small", "network.aks_nodes_subnet", "10.40.0.0/29", "network.aks_nodes_subnet: got '10.40.0.0/29'; at least 16 usable addresses"),
     ("pod-cidr-overlaps-vnet", "cluster.pod_cidr", "10.40.0.0/16", "cluster.pod_cidr: got '10.40.0.0/16'; a range outside network.address_space"),
+    ("upload-size-with-unit", "app.max_upload_size", "2GB", "app.max_upload_size: got '2GB'; allowed: an NGINX size: a number with an optional k, m or g suffix"),
+    ("upload-size-decimal", "app.max_upload_size", "1.5g", "app.max_upload_size: got '1.5g'; allowed: an NGINX size"),
+    ("upload-size-unquoted-number", "app.max_upload_size", 0, "app.max_upload_size: got 0; allowed: a valid string (quote it in YAML"),
+    ("sandboxing-not-a-boolean", "app.sandboxing", "sometimes", "app.sandboxing: got 'sometimes'; allowed: a valid boolean"),
+    ("memory-limit-overcommits-the-node", "app.resources", {"memory_limit": "16Gi"}, "app.resources.memory_limit: got '16Gi'; at most 13.9Gi"),
 ]
+
+
+@pytest.mark.parametrize("size", ["2g", "2G", "512m", "512M", "64k", "1048576", "0"])
+def test_nginx_sizes_are_accepted(size):
+    assert parse_config(_set(REFERENCE, "app.max_upload_size", size), "ok.yaml").app.max_upload_size == size
 
 
 @pytest.mark.parametrize("case", BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])

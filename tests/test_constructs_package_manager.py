@@ -190,7 +190,8 @@ def test_replicas_spread_over_hosts_and_zones_with_a_budget_of_two(default):
         {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",
          "labelSelector": selector, "matchLabelKeys": ["pod-template-hash"]},
     ]
-    assert v["podDisruptionBudget"] == {"minAvailable": 2}
+    # An unready pod may always be evicted: it cannot block node drains and AKS upgrades.
+    assert v["podDisruptionBudget"] == {"minAvailable": 2, "unhealthyPodEvictionPolicy": "AlwaysAllow"}
     assert "strategy" not in v  # the chart's surge strategy: maxSurge 100%, maxUnavailable 0
 
 
@@ -204,17 +205,103 @@ def test_zone_spread_can_be_turned_off_and_a_single_replica_gets_no_budget(tmp_p
 
 
 def test_explicit_min_available_is_used(tmp_path):
-    assert _synth(tmp_path, _props(replicas=5, min_available=3)).values["podDisruptionBudget"] == {"minAvailable": 3}
+    assert _synth(tmp_path, _props(replicas=5, min_available=3, unhealthy_pod_eviction_policy="IfHealthyBudget")
+                  ).values["podDisruptionBudget"] == {"minAvailable": 3, "unhealthyPodEvictionPolicy": "IfHealthyBudget"}
+
+
+def test_the_budget_is_a_valid_pdb_spec_as_the_chart_writes_it(default):
+    # [CH] poddisruptionbudget.yaml: selector, then podDisruptionBudget copied into spec verbatim.
+    pdb = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "rstudio-pm"},
+           "spec": {"selector": {"matchLabels": {"app.kubernetes.io/name": "rstudio-pm"}},
+                    **default.values["podDisruptionBudget"]}}
+    assert schema_errors(pdb) == []
+    # The schema knows the field (policy/v1, Kubernetes >= 1.27) and only that spelling; its value
+    # is an enum the construct checks itself (the OpenAPI schema does not list the values).
+    pdb["spec"]["unhealthyPodEvictionPolicies"] = pdb["spec"].pop("unhealthyPodEvictionPolicy")
+    assert schema_errors(pdb)
 
 
 def test_resources_and_probes(default):
     v = default.values
     assert v["resources"] == {
         "requests": {"enabled": True, "cpu": "2", "memory": "8Gi", "ephemeralStorage": "2Gi"},
-        "limits": {"enabled": True, "cpu": "6", "memory": "16Gi", "ephemeralStorage": "20Gi"},
+        "limits": {"enabled": True, "cpu": "6", "memory": "12Gi", "ephemeralStorage": "20Gi"},
     }
     assert v["livenessProbe"] == {"enabled": True}
     assert v["startupProbe"] == {"enabled": True, "failureThreshold": 60}
+
+
+def test_a_pre_stop_sleep_keeps_serving_while_the_endpoint_is_removed(default, tmp_path):
+    pod = default.values["pod"]
+    # The lifecycle sleep action: no sleep binary or shell needed in the image.
+    assert pod["lifecycle"] == {"preStop": {"sleep": {"seconds": 10}}}
+    assert pod["terminationGracePeriodSeconds"] == 120 >= 10 + 30
+    none = _synth(tmp_path, _props(pre_stop_sleep_seconds=0, termination_grace_period_seconds=60)).values["pod"]
+    assert "lifecycle" not in none and none["terminationGracePeriodSeconds"] == 60
+
+
+# --- sandboxing ------------------------------------------------------------------------------
+
+def test_sandboxing_is_the_charts_enable_sandboxing(default, tmp_path):
+    # [CH] true: seccomp/AppArmor Unconfined (Pod Security privileged); false: RuntimeDefault.
+    assert default.values["enableSandboxing"] is True
+    assert chart_values()["enableSandboxing"] is True
+    assert _synth(tmp_path, _props(sandboxing=False)).values["enableSandboxing"] is False
+
+
+# --- network policy --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def fenced(tmp_path_factory) -> Synthesized:
+    return _synth(tmp_path_factory.mktemp("fenced"),
+                  _props(postgres_cidr="10.40.8.0/27", private_endpoints_cidr="10.40.9.0/27"))
+
+
+def test_no_network_policy_without_the_subnets(default):
+    assert not [o for o in default.values["extraObjects"] if o["kind"] == "NetworkPolicy"]
+
+
+def test_the_network_policy_admits_only_the_app_routing_nginx_on_the_app_port(fenced):
+    np = fenced.extra("NetworkPolicy")
+    assert np["metadata"] == {"name": "rstudio-pm", "namespace": "posit-package-manager"}
+    # [CH] rstudio-pm.selectorLabels: this release's pods only.
+    assert np["spec"]["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "rstudio-pm",
+                                                         "app.kubernetes.io/instance": "rstudio-pm"}}
+    assert np["spec"]["policyTypes"] == ["Ingress", "Egress"]
+    (rule,) = np["spec"]["ingress"]
+    assert rule["from"] == [{
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "app-routing-system"}},
+        "podSelector": {"matchLabels": {"app.kubernetes.io/component": "ingress-controller",
+                                        "app.kubernetes.io/managed-by": "aks-app-routing-operator"}},
+    }]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 4242}]  # not the metrics port 2112
+    assert fenced.values["config"]["HTTP"]["Listen"] == ":4242"
+
+
+def test_the_network_policy_lets_out_only_dns_database_endpoints_and_https(fenced):
+    egress = fenced.extra("NetworkPolicy")["spec"]["egress"]
+    allowed = {(peer.get("ipBlock", {}).get("cidr") or "dns", port["protocol"], port["port"])
+               for rule in egress for peer in rule["to"] for port in rule["ports"]}
+    assert allowed == {
+        ("dns", "UDP", 53), ("dns", "TCP", 53),
+        ("10.40.8.0/27", "TCP", 5432),
+        ("10.40.9.0/27", "TCP", 2049), ("10.40.9.0/27", "TCP", 443),
+        ("0.0.0.0/0", "TCP", 443),
+    }
+    (dns,) = egress[0]["to"]
+    assert dns == {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                   "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}
+    (internet,) = egress[-1]["to"]
+    assert internet["ipBlock"]["except"] == ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+
+
+def test_the_network_policy_is_a_valid_kubernetes_object(fenced):
+    np = fenced.extra("NetworkPolicy")
+    assert schema_errors(np) == []
+    bad = without_tokens(np)
+    bad["spec"]["ingress"][0]["ports"][0]["protocol"] = 4242
+    bad["spec"]["egres"] = []
+    assert schema_errors(bad)
 
 
 # --- database and secrets --------------------------------------------------------------------
@@ -289,6 +376,15 @@ def test_nfs_persistent_volume_matches_the_share(default):
     assert spec["accessModes"] == ["ReadWriteMany"]
 
 
+def test_the_volume_is_kept_like_the_claim_when_helm_uninstalls(default, tmp_path):
+    # The chart's claim carries helm.sh/resource-policy: keep; the PV must too, or the rollback of a
+    # failed atomic first install deletes the PV and leaves the kept claim Lost.
+    assert chart_values()["sharedStorage"]["annotations"] == {"helm.sh/resource-policy": "keep"}
+    assert default.extra("PersistentVolume")["metadata"]["annotations"] == {"helm.sh/resource-policy": "keep"}
+    unkept = _synth(tmp_path, _props(keep_persistent_volume=False)).extra("PersistentVolume")
+    assert "annotations" not in unkept["metadata"]
+
+
 def test_the_claim_can_bind_only_to_that_volume(default):
     pv = default.extra("PersistentVolume")
     s = default.values["sharedStorage"]
@@ -325,12 +421,21 @@ def test_ingress_uses_app_routing_without_tls_by_default(default):
         "enabled": True,
         "ingressClassName": "webapprouting.kubernetes.azure.com",
         "hosts": [{"host": "packages.example.com", "paths": [{"path": "/", "pathType": "Prefix"}]}],
+        # NGINX's own limit is 1m: package uploads would get 413 without it.
+        "annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "2g"},
     }
+
+
+@pytest.mark.parametrize("size", ["512m", "4G", "0", "1048576"])
+def test_the_upload_limit_is_the_ingress_body_size(tmp_path, size):
+    ingress = _synth(tmp_path, _props(max_upload_size=size)).values["ingress"]
+    assert ingress["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"] == size
 
 
 def test_tls_serves_the_key_vault_certificate(with_tls):
     ingress = with_tls.values["ingress"]
-    assert ingress["annotations"] == {"kubernetes.azure.com/tls-cert-keyvault-uri": CERT_URI}
+    assert ingress["annotations"] == {"kubernetes.azure.com/tls-cert-keyvault-uri": CERT_URI,
+                                      "nginx.ingress.kubernetes.io/proxy-body-size": "2g"}
     assert ingress["tls"] == [{"hosts": ["packages.example.com"], "secretName": "keyvault-rstudio-pm"}]
 
 
@@ -392,6 +497,18 @@ def test_every_invalid_prop_is_reported_at_once():
     assert "a budget of every replica blocks node drains" in str(err.value)
     assert "unquoted" in str(err.value)
     assert "at least 100 (the smallest premium share; the claim requests 100Gi)" in str(err.value)
+
+
+def test_every_invalid_new_prop_is_reported_at_once():
+    props = _props(max_upload_size="2GB", unhealthy_pod_eviction_policy="Always", pre_stop_sleep_seconds=-1,
+                   termination_grace_period_seconds=20, postgres_cidr="10.40.8.0/33")
+    with pytest.raises(PropsError) as err:
+        validate(props)
+    fields = [p.split(":", 1)[0] for p in err.value.problems]
+    assert fields == ["unhealthy_pod_eviction_policy", "pre_stop_sleep_seconds", "termination_grace_period_seconds",
+                      "max_upload_size", "private_endpoints_cidr", "postgres_cidr"]
+    assert "an NGINX size: a number with an optional k, m or g suffix" in str(err.value)
+    assert "postgres_cidr and private_endpoints_cidr together" in str(err.value)
 
 
 def test_tokens_are_not_judged():

@@ -122,12 +122,13 @@ def test_max_pods_the_config_accepts_fit_the_constructs_range():
 
 
 # Quantities a user may write for the Package Manager pods. Each pair must pass the config rules
-# (APP-003, APP-004) on the reference config and then the release construct's own validation.
+# (APP-003, APP-004) on the reference config and then the release construct's own validation;
+# APP-003 keeps two memory limits per D8_v5 node within its ~27.7 GiB for pods.
 ACCEPTED_RESOURCES = [
-    {"cpu_request": "2", "cpu_limit": "6", "memory_request": "8G", "memory_limit": "16G"},
-    {"cpu_request": "1.5", "cpu_limit": "6000m", "memory_request": "7.5Gi", "memory_limit": "15.5Gi"},
-    {"cpu_request": "500m", "cpu_limit": "2", "memory_request": "8e9", "memory_limit": "16000Mi"},
-    {"cpu_request": "2", "cpu_limit": "6", "memory_request": "8589934592", "memory_limit": "0.015Ti"},
+    {"cpu_request": "2", "cpu_limit": "6", "memory_request": "8G", "memory_limit": "12G"},
+    {"cpu_request": "1.5", "cpu_limit": "6000m", "memory_request": "7.5Gi", "memory_limit": "11.5Gi"},
+    {"cpu_request": "500m", "cpu_limit": "2", "memory_request": "8e9", "memory_limit": "12000Mi"},
+    {"cpu_request": "2", "cpu_limit": "6", "memory_request": "8589934592", "memory_limit": "0.0117Ti"},
 ]
 REFUSED_RESOURCES = [
     {"memory_request": "8 Gi"}, {"memory_request": "eight"}, {"cpu_request": "-1"}, {"memory_limit": "16GB"},
@@ -146,7 +147,7 @@ def test_every_quantity_the_config_accepts_the_release_accepts(resources):
 
 @pytest.mark.parametrize("bad", REFUSED_RESOURCES, ids=lambda r: next(iter(r.values())))
 def test_a_quantity_both_refuse_names_the_key(bad):
-    resources = {"cpu_request": "2", "cpu_limit": "6", "memory_request": "8Gi", "memory_limit": "16Gi", **bad}
+    resources = {"cpu_request": "2", "cpu_limit": "6", "memory_request": "8Gi", "memory_limit": "12Gi", **bad}
     with pytest.raises(ConfigError) as err:
         parse_config(mutate("reference", {"app.resources": resources}), "quantities.yaml")
     (key,) = bad
@@ -168,7 +169,7 @@ def test_decimal_and_fractional_quantities_synthesize_end_to_end(tmp_path):
                             env={**os.environ, "PPM_CONFIG": str(config), "CDKTF_OUTDIR": str(out)}, timeout=300)
     assert result.returncode == 0, result.stderr
     app = (out / "stacks" / "app" / "cdk.tf.json").read_text()
-    assert "memory: 8G" in app and "memory: 15.5Gi" in app and "cpu: '1.5'" in app
+    assert "memory: 8G" in app and "memory: 11.5Gi" in app and "cpu: '1.5'" in app
 
 
 PURE_MODULES = ("constructs_lib.facts", "constructs_lib.quantity", "constructs_lib.naming", "constructs_lib.refs",

@@ -21,6 +21,74 @@ AZURE_FILES_CSI_DRIVER = "file.csi.azure.com"
 #: [CSI] kubernetes-sigs/secrets-store-csi-driver: the Secrets Store CSI driver name.
 SECRETS_STORE_CSI_DRIVER = "secrets-store.csi.k8s.io"
 SECRET_PROVIDER_CLASS_API = "secrets-store.csi.x-k8s.io/v1"
+#: [HELM] helm.sh/docs "Tell Helm Not To Uninstall a Resource": an uninstall (and the uninstall an
+#: atomic install does after a failure) leaves a resource with this annotation in place.
+HELM_RESOURCE_POLICY = "helm.sh/resource-policy"
+
+#: [AR] Azure/aks-app-routing-operator (pkg/config DefaultNs; pkg/manifests nginx.go, common.go):
+#: the namespace of the managed NGINX pods and labels every one of them carries (the default
+#: controller's pods also carry ``app: nginx``).
+APP_ROUTING_NAMESPACE = "app-routing-system"
+APP_ROUTING_NGINX_POD_LABELS: dict[str, str] = {
+    "app.kubernetes.io/component": "ingress-controller",
+    "app.kubernetes.io/managed-by": "aks-app-routing-operator",
+}
+#: [K8S] the label of the cluster DNS pods (CoreDNS on AKS) in kube-system.
+CLUSTER_DNS_POD_LABELS: dict[str, str] = {"k8s-app": "kube-dns"}
+#: RFC 1918 private ranges: the Internet rule of the NetworkPolicy excludes them.
+PRIVATE_RANGES: tuple[str, ...] = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+#: Well-known ports the pods talk to: DNS, PostgreSQL, NFS, HTTPS.
+DNS_PORT, POSTGRES_PORT, NFS_PORT, HTTPS_PORT = 53, 5432, 2049, 443
+
+
+def _namespace(name: str) -> dict:
+    # [K8S] every namespace carries kubernetes.io/metadata.name (immutable, set by the API server).
+    return {"matchLabels": {"kubernetes.io/metadata.name": name}}
+
+
+def _tcp(*ports: int) -> list[dict]:
+    return [{"protocol": "TCP", "port": port} for port in ports]
+
+
+def package_manager_network_policy(
+    *,
+    name: str,
+    namespace: str,
+    pod_labels: dict[str, str],
+    app_port: int,
+    postgres_cidr: str,
+    private_endpoints_cidr: str,
+) -> dict:
+    """A NetworkPolicy for the Package Manager pods (Cilium enforces standard NetworkPolicy).
+
+    Ingress: only ``app_port`` and only from the application-routing NGINX pods (the metrics
+    port stays closed). Egress: cluster DNS (53 UDP/TCP), PostgreSQL (5432 to its subnet),
+    the private endpoints (2049 NFS, 443 Key Vault), and 443 to the Internet (the package
+    sources Package Manager mirrors) except the private ranges. Everything else is denied.
+    """
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "podSelector": {"matchLabels": dict(pod_labels)},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [{
+                "from": [{"namespaceSelector": _namespace(APP_ROUTING_NAMESPACE),
+                          "podSelector": {"matchLabels": dict(APP_ROUTING_NGINX_POD_LABELS)}}],
+                "ports": _tcp(app_port),
+            }],
+            "egress": [
+                {"to": [{"namespaceSelector": _namespace("kube-system"),
+                         "podSelector": {"matchLabels": dict(CLUSTER_DNS_POD_LABELS)}}],
+                 "ports": [{"protocol": "UDP", "port": DNS_PORT}, {"protocol": "TCP", "port": DNS_PORT}]},
+                {"to": [{"ipBlock": {"cidr": postgres_cidr}}], "ports": _tcp(POSTGRES_PORT)},
+                {"to": [{"ipBlock": {"cidr": private_endpoints_cidr}}], "ports": _tcp(NFS_PORT, HTTPS_PORT)},
+                {"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": list(PRIVATE_RANGES)}}],
+                 "ports": _tcp(HTTPS_PORT)},
+            ],
+        },
+    }
 
 
 def azure_files_nfs_persistent_volume(
@@ -34,8 +102,13 @@ def azure_files_nfs_persistent_volume(
     claim_namespace: str,
     claim_name: str,
     mount_options: Sequence[str] = NFS_MOUNT_OPTIONS,
+    keep_on_uninstall: bool = False,
 ) -> dict:
     """A static PersistentVolume for an existing Azure Files NFS share.
+
+    ``keep_on_uninstall`` adds ``helm.sh/resource-policy: keep`` (as the chart does on its
+    claim), so a Helm uninstall, or the rollback of a failed atomic first install, leaves the
+    volume in place and the kept claim stays bound to it.
 
     ``claimRef`` reserves the volume for exactly one claim ([K8S] persistent-volumes
     "Reserving a PersistentVolume"); the claim names it back through ``volumeName``
@@ -48,7 +121,7 @@ def azure_files_nfs_persistent_volume(
     return {
         "apiVersion": "v1",
         "kind": "PersistentVolume",
-        "metadata": {"name": name},
+        "metadata": {"name": name, **({"annotations": {HELM_RESOURCE_POLICY: "keep"}} if keep_on_uninstall else {})},
         "spec": {
             "capacity": {"storage": capacity},
             "accessModes": ["ReadWriteMany"],

@@ -13,11 +13,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from constructs_lib.facts import CHART_VERSION, DNS_LABEL, DNS_NAME, KEY_VAULT_CERTIFICATE_URI, KEY_VAULT_SECRET_NAME
+from constructs_lib.facts import (CHART_VERSION, DNS_LABEL, DNS_NAME, KEY_VAULT_CERTIFICATE_URI, KEY_VAULT_SECRET_NAME,
+                                  NGINX_SIZE)
 from constructs_lib.package_manager.manifests import NFS_MOUNT_OPTIONS
 from constructs_lib.refs import KeyVaultRef, ManagedIdentityRef, NfsShareRef, PostgresTargetRef
 from constructs_lib.quantity import CPU_EXAMPLES, MEMORY_EXAMPLES, parse_non_negative
-from constructs_lib.validation import Problems, check_propagation_seconds, is_token
+from constructs_lib.validation import Problems, check_propagation_seconds, cidr_or_none, is_token
 
 CHART = "rstudio-pm"
 CHART_REPOSITORY = "https://helm.rstudio.com"
@@ -33,6 +34,11 @@ _DNS_NAME = re.compile(DNS_NAME)
 _SEMVER = re.compile(CHART_VERSION)
 _KV_SECRET_NAME = re.compile(KEY_VAULT_SECRET_NAME)
 _KV_CERT_URI = re.compile(KEY_VAULT_CERTIFICATE_URI)
+_NGINX_SIZE = re.compile(NGINX_SIZE)
+#: [K8S] PodDisruptionBudget spec.unhealthyPodEvictionPolicy.
+UNHEALTHY_POD_EVICTION_POLICIES = ("AlwaysAllow", "IfHealthyBudget")
+#: Shutdown time the grace period must leave after the preStop sleep.
+MIN_SHUTDOWN_SECONDS = 30
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,10 +46,13 @@ class PodResources:
     """Requests and limits of each Package Manager pod.
 
     Defaults size one pod per Standard_D8_v5 node (8 vCPU, 32 GiB) with room for a
-    surge pod during rolling updates (two pods per node) and the add-ons' daemonsets.
+    surge pod during rolling updates (two pods per node) and the add-ons' daemonsets:
+    two pods fit the node with their memory *limits* too (2 x 12Gi within the ~27.7 GiB a
+    D8_v5 leaves after the AKS reservation and the add-ons; config rule APP-003), so a
+    surge never overcommits the node's memory.
 
     :param cpu_request: "2". :param cpu_limit: "6".
-    :param memory_request: "8Gi". :param memory_limit: "16Gi".
+    :param memory_request: "8Gi". :param memory_limit: "12Gi".
     :param ephemeral_storage_request: "2Gi". :param ephemeral_storage_limit: "20Gi"
         (the chart's 200Mi default would evict pods that build packages in /tmp).
     Each request must not exceed its limit.
@@ -52,7 +61,7 @@ class PodResources:
     cpu_request: str = "2"
     cpu_limit: str = "6"
     memory_request: str = "8Gi"
-    memory_limit: str = "16Gi"
+    memory_limit: str = "12Gi"
     ephemeral_storage_request: str = "2Gi"
     ephemeral_storage_limit: str = "20Gi"
 
@@ -114,6 +123,36 @@ class PackageManagerReleaseProps:
     :param static_storage_class: ``storageClassName`` shared by the PV and the claim so
         they only match each other - ``ppm-static-nfs``; must not name a StorageClass that
         provisions volumes.
+    :param keep_persistent_volume: annotate the static PV ``helm.sh/resource-policy: keep``,
+        as the chart annotates its claim - True. Without it, the rollback of a failed atomic
+        first install (or an uninstall) deletes the PV but keeps the claim, which is then
+        ``Lost`` and blocks the next install's pods.
+    :param unhealthy_pod_eviction_policy: the PodDisruptionBudget's
+        ``unhealthyPodEvictionPolicy`` ([K8S] >= 1.27) - ``AlwaysAllow``: a pod that is not
+        Ready may always be evicted, so one unready pod cannot block node drains and AKS
+        upgrades; ``IfHealthyBudget`` is the Kubernetes default.
+    :param pre_stop_sleep_seconds: the container's ``preStop`` ``sleep`` action (the
+        Kubernetes lifecycle action, on by default since 1.30, GA in 1.34; no ``sleep``
+        binary or shell needed in the image) - 10: the pod keeps serving while its endpoint
+        is removed from the Service and the ingress NGINX, so rollouts and drains cause no
+        502s. 0: no preStop hook.
+    :param termination_grace_period_seconds: the pod's ``terminationGracePeriodSeconds`` -
+        120 (the chart's default). It includes the preStop sleep, so it must exceed
+        ``pre_stop_sleep_seconds`` by at least 30 s of shutdown time.
+    :param max_upload_size: the ingress NGINX's request body limit (annotation
+        ``nginx.ingress.kubernetes.io/proxy-body-size``; NGINX's default is 1m) - ``2g``.
+        A number with an optional k, m or g suffix (any case); ``0`` means unlimited.
+    :param sandboxing: the chart's ``enableSandboxing`` - True (the chart's default): Git
+        builds run sandboxed, which needs the container's seccomp and AppArmor profiles
+        ``Unconfined`` (the namespace can then enforce no Pod Security level above
+        ``privileged``). False: ``RuntimeDefault`` profiles (Pod Security ``restricted``),
+        and the chart sets ``PACKAGEMANAGER_GIT_ALLOWUNSANDBOXEDGITBUILDS=1``: Git builds
+        run unsandboxed inside the Package Manager container.
+    :param postgres_cidr: the PostgreSQL subnet - none. With ``private_endpoints_cidr``, a
+        NetworkPolicy is added (ingress only from the application-routing NGINX to port
+        4242; egress only to DNS, PostgreSQL, the private endpoints and HTTPS on the
+        Internet). Both or neither.
+    :param private_endpoints_cidr: the private-endpoints subnet (NFS share, Key Vault) - none.
     """
 
     chart_version: str
@@ -138,6 +177,14 @@ class PackageManagerReleaseProps:
     timeout_seconds: int = 900
     chart_repository: str = CHART_REPOSITORY
     static_storage_class: str = "ppm-static-nfs"
+    keep_persistent_volume: bool = True
+    unhealthy_pod_eviction_policy: str = "AlwaysAllow"
+    pre_stop_sleep_seconds: int = 10
+    termination_grace_period_seconds: int = 120
+    max_upload_size: str = "2g"
+    sandboxing: bool = True
+    postgres_cidr: str | None = None
+    private_endpoints_cidr: str | None = None
 
 
 def validate(props: PackageManagerReleaseProps) -> None:
@@ -191,6 +238,23 @@ def validate(props: PackageManagerReleaseProps) -> None:
     for path, value in (("postgres_password_secret_name", props.postgres_password_secret_name),
                         ("license_secret_name", props.license_secret_name)):
         req(is_token(value) or bool(_KV_SECRET_NAME.fullmatch(value)), path, value, "1-127 letters, digits and hyphens")
+
+    req(props.unhealthy_pod_eviction_policy in UNHEALTHY_POD_EVICTION_POLICIES, "unhealthy_pod_eviction_policy",
+        props.unhealthy_pod_eviction_policy, " or ".join(UNHEALTHY_POD_EVICTION_POLICIES))
+    req(0 <= props.pre_stop_sleep_seconds <= 120, "pre_stop_sleep_seconds", props.pre_stop_sleep_seconds,
+        "0 (no preStop hook) to 120")
+    req(props.termination_grace_period_seconds >= props.pre_stop_sleep_seconds + MIN_SHUTDOWN_SECONDS,
+        "termination_grace_period_seconds", props.termination_grace_period_seconds,
+        f"at least pre_stop_sleep_seconds + {MIN_SHUTDOWN_SECONDS} "
+        f"({props.pre_stop_sleep_seconds + MIN_SHUTDOWN_SECONDS}): the grace period includes the preStop sleep")
+    req(bool(_NGINX_SIZE.fullmatch(str(props.max_upload_size))), "max_upload_size", props.max_upload_size,
+        "an NGINX size: a number with an optional k, m or g suffix, e.g. 512m or 2g; 0 for no limit")
+    if (props.postgres_cidr is None) != (props.private_endpoints_cidr is None):
+        problems.add("private_endpoints_cidr" if props.private_endpoints_cidr is None else "postgres_cidr", None,
+                     "postgres_cidr and private_endpoints_cidr together (the NetworkPolicy needs both), or neither")
+    for path, value in (("postgres_cidr", props.postgres_cidr), ("private_endpoints_cidr", props.private_endpoints_cidr)):
+        if value is not None and not is_token(value):
+            req(cidr_or_none(value) is not None, path, value, "an IPv4 CIDR such as 10.40.8.0/27")
 
     r = props.resources
     for kind, request, limit, example in (

@@ -33,6 +33,7 @@ from constructs_lib.package_manager.manifests import (
     SECRETS_STORE_CSI_DRIVER,
     azure_files_nfs_persistent_volume,
     key_vault_secret_provider_class,
+    package_manager_network_policy,
 )
 from constructs_lib.package_manager.props import CHART, CLAIM_REQUEST_GIB, PackageManagerReleaseProps
 from constructs_lib.refs import PostgresTargetRef
@@ -54,6 +55,11 @@ POSTGRES_PASSWORD_KEY = "password"
 SECRET_VERSION_ANNOTATION = "ppm-aks-cdktf/secret-version"
 #: [K8S] topology-spread-constraints: the label Deployments put on each ReplicaSet's pods.
 POD_TEMPLATE_HASH = "pod-template-hash"
+#: [MS] aks/app-routing-nginx-configuration "Custom max body size" (ingress-nginx annotation;
+#: NGINX's client_max_body_size, 1m by default).
+PROXY_BODY_SIZE_ANNOTATION = "nginx.ingress.kubernetes.io/proxy-body-size"
+#: [CH] the container port (config HTTP.Listen) the ingress reaches; the metrics port is 2112.
+APP_PORT = 4242
 
 
 def chart_fullname(release_name: str, chart: str = CHART) -> str:
@@ -167,7 +173,11 @@ def chart_values(p: PackageManagerReleaseProps) -> dict[str, Any]:
                 },
             }],
             "volumeMounts": [{"name": "key-vault-secrets", "mountPath": SECRETS_MOUNT_PATH, "readOnly": True}],
+            # [CH] copied into the pod spec; it includes the preStop sleep below.
+            "terminationGracePeriodSeconds": p.termination_grace_period_seconds,
         },
+        # [CH] Unconfined seccomp/AppArmor for sandboxed Git builds, or RuntimeDefault without.
+        "enableSandboxing": p.sandboxing,
         "license": {"file": {"secret": names.license_secret, "secretKey": LICENSE_KEY}},
         "sharedStorage": {
             "create": True,
@@ -201,6 +211,7 @@ def chart_values(p: PackageManagerReleaseProps) -> dict[str, Any]:
                 claim_namespace=p.namespace,
                 claim_name=names.claim,
                 mount_options=p.nfs_mount_options,
+                keep_on_uninstall=p.keep_persistent_volume,
             ),
             key_vault_secret_provider_class(
                 name=names.secret_provider_class,
@@ -215,9 +226,25 @@ def chart_values(p: PackageManagerReleaseProps) -> dict[str, Any]:
             ),
         ],
     }
+    if p.pre_stop_sleep_seconds:
+        # [K8S] container-lifecycle-hooks: the sleep action (no binary needed in the image). The
+        # pod keeps serving while the endpoint removal reaches kube-proxy/Cilium and the NGINX.
+        values["pod"]["lifecycle"] = {"preStop": {"sleep": {"seconds": p.pre_stop_sleep_seconds}}}
+    if p.postgres_cidr is not None and p.private_endpoints_cidr is not None:
+        values["extraObjects"].append(package_manager_network_policy(
+            name=names.fullname,
+            namespace=p.namespace,
+            # [CH] rstudio-pm.selectorLabels: only this release's pods.
+            pod_labels={"app.kubernetes.io/name": CHART, "app.kubernetes.io/instance": p.release_name},
+            app_port=APP_PORT,
+            postgres_cidr=p.postgres_cidr,
+            private_endpoints_cidr=p.private_endpoints_cidr,
+        ))
     min_available = p.min_available if p.min_available is not None else p.replicas - 1
     if min_available >= 1:
-        values["podDisruptionBudget"] = {"minAvailable": min_available}
+        # [CH] copied into the PDB spec verbatim; unhealthyPodEvictionPolicy needs Kubernetes >= 1.27.
+        values["podDisruptionBudget"] = {"minAvailable": min_available,
+                                         "unhealthyPodEvictionPolicy": p.unhealthy_pod_eviction_policy}
     if p.replicas == 1:
         # [CH] the chart's default (maxSurge 100%, maxUnavailable 0) needs room for a
         # second pod on every upgrade; one replica is not highly available anyway.
@@ -231,9 +258,11 @@ def _ingress(p: PackageManagerReleaseProps, names: ReleaseNames) -> dict[str, An
         "enabled": True,
         "ingressClassName": APP_ROUTING_INGRESS_CLASS,
         "hosts": [{"host": p.hostname, "paths": [{"path": "/", "pathType": "Prefix"}]}],
+        # Package and blob uploads: NGINX refuses bodies above 1m by default (413).
+        "annotations": {PROXY_BODY_SIZE_ANNOTATION: str(p.max_upload_size)},
     }
     if p.tls_certificate_uri:
-        ingress["annotations"] = {APP_ROUTING_TLS_ANNOTATION: p.tls_certificate_uri}
+        ingress["annotations"][APP_ROUTING_TLS_ANNOTATION] = p.tls_certificate_uri
         # The add-on writes the certificate to "keyvault-<ingress name>" ([MS] app-routing-dns-ssl).
         ingress["tls"] = [{"hosts": [p.hostname], "secretName": f"keyvault-{names.fullname}"}]
     return ingress
