@@ -279,6 +279,18 @@ def _pg_databases(cfg):
         yield Problem("postgres.usage_database", cfg.postgres.usage_database, "a name different from postgres.metadata_database")
 
 
+@rule("PG-010", "Package Manager's login is the administrator or reserved",
+      "least privilege: the pods connect as their own login ([MS] flexible-server how-to-create-users)")
+def _pg_app_login(cfg):
+    p = cfg.postgres
+    if p.app_login == p.admin_login:
+        yield Problem("postgres.app_login", p.app_login,
+                      f"a login other than postgres.admin_login ({p.admin_login}): Package Manager must not connect as the administrator")
+    elif p.app_login in az.POSTGRES_RESERVED_LOGINS:
+        yield Problem("postgres.app_login", p.app_login,
+                      "a name other than " + ", ".join(sorted(az.POSTGRES_RESERVED_LOGINS)))
+
+
 # --- Azure Files ----------------------------------------------------------------------
 
 @rule("FILES-001", "Premium share quota outside 100-102,400 GiB", "[MS] storage-files-planning (provisioned v1 premium shares)")

@@ -172,6 +172,12 @@ class PostgresConfig(Strict):
     #: The generated administrator password's generation: increase it to rotate (a new password is
     #: generated and written, write-only, to the server and the Key Vault secret in the same apply).
     password_version: Annotated[int, Field(ge=1)] = 1
+    #: Package Manager's own least-privilege login, created and kept in step by the bootstrap Job
+    #: (docs/app.md "The database login"); must differ from admin_login and the reserved names (PG-010).
+    app_login: Annotated[str, _pattern(az.POSTGRES_LOGIN, "1-63 lowercase letters, digits, '_', not starting with a digit or pg_")] = "ppm"
+    #: The generated password of app_login: increase it to rotate (written, write-only, to the Key Vault
+    #: secret postgres-app-password; the bootstrap Job sets it on the login and the pods roll).
+    app_password_version: Annotated[int, Field(ge=1)] = 1
 
 
 class FilesConfig(Strict):
@@ -332,6 +338,9 @@ class AppConfig(Strict):
     license_secret_name: Annotated[str, _pattern(az.KEY_VAULT_SECRET_NAME, "1-127 letters, digits and hyphens")] = "ppm-license"
     #: How the Helm provider's kubelogin gets a token: the operator's Azure CLI login, or workload identity in CI.
     kubelogin_mode: Literal["azurecli", "workloadidentity"] = "azurecli"
+    #: Generation of Package Manager's encryption key (Key Vault secret ppm-encryption-key). Increasing it
+    #: writes a NEW key: only as part of Posit's key rotation (docs/app.md "The encryption key").
+    encryption_key_version: Annotated[int, Field(ge=1)] = 1
     spread_across_zones: bool = True
     tls: TlsConfig = TlsConfig()
     resources: ResourcesConfig = ResourcesConfig()

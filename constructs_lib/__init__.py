@@ -76,6 +76,10 @@ if TYPE_CHECKING:  # `import X as X`: an explicit re-export, also under mypy --s
     )
     from constructs_lib.tagging import RequiredTags as RequiredTags
     from constructs_lib.validation import PropsError as PropsError
+    from constructs_lib.workload_identity import (
+        WorkloadIdentity as WorkloadIdentity,
+        WorkloadIdentityProps as WorkloadIdentityProps,
+    )
 
 _EXPORTS = {
     "AksCluster": "constructs_lib.aks.cluster",
@@ -123,6 +127,8 @@ _EXPORTS = {
     "StateBackendProps": "constructs_lib.state_backend",
     "SubnetSpec": "constructs_lib.network",
     "VirtualNetworkProps": "constructs_lib.network",
+    "WorkloadIdentity": "constructs_lib.workload_identity",
+    "WorkloadIdentityProps": "constructs_lib.workload_identity",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -18,6 +18,8 @@ from constructs import Construct
 from constructs_lib.validation import Problems
 
 EPHEMERAL_TYPE = "random_password"
+#: Long enough for a Package Manager encryption key (512 bytes, hex: 1024 characters).
+MAX_LENGTH = 1024
 
 
 class EphemeralPassword:
@@ -30,13 +32,21 @@ class EphemeralPassword:
         password = EphemeralPassword(self, "db-admin", length=32, override_special="-_.")
         PostgresFlexibleServerProps(..., administrator_password_wo=password.result,
                                     administrator_password_wo_version=1)
+
+    The character set is the classes left on (``upper``, ``lower``, ``numeric``: default on; ``special``
+    with ``override_special``), each character drawn uniformly from it with ``crypto/rand``
+    (hashicorp/terraform-provider-random ``internal/random/string.go``): ``upper=False, lower=False,
+    numeric=True, special=True, override_special="abcdef"`` yields lowercase hexadecimal.
     """
 
     def __init__(self, scope: Construct, name: str, *, length: int = 32, special: bool = True,
                  override_special: str | None = None, min_lower: int = 0, min_upper: int = 0,
-                 min_numeric: int = 0, min_special: int = 0) -> None:
+                 min_numeric: int = 0, min_special: int = 0, upper: bool = True, lower: bool = True,
+                 numeric: bool = True) -> None:
         problems = Problems("EphemeralPassword")
-        problems.require(16 <= length <= 256, "length", length, "16 to 256 characters")
+        problems.require(16 <= length <= MAX_LENGTH, "length", length, f"16 to {MAX_LENGTH} characters")
+        problems.require(upper or lower or numeric or special, "upper/lower/numeric/special", False,
+                         "at least one character class")
         problems.require(min_lower + min_upper + min_numeric + min_special <= length, "min_*",
                          (min_lower, min_upper, min_numeric, min_special), f"together at most length ({length})")
         problems.raise_if_any()
@@ -45,6 +55,10 @@ class EphemeralPassword:
                  "min_numeric": min_numeric, "min_special": min_special}
         if override_special is not None:
             block["override_special"] = override_special
+        # Written only when off (the provider's defaults are on), so existing blocks stay as they were.
+        for key, on in (("upper", upper), ("lower", lower), ("numeric", numeric)):
+            if not on:
+                block[key] = False
         TerraformStack.of(scope).add_override(f"ephemeral.{EPHEMERAL_TYPE}.{name}", block)
 
     @property

@@ -205,14 +205,15 @@ class PostgresFlexibleServer(Construct):
     def administrator_login(self) -> str:
         return self.resource.administrator_login
 
-    def target(self, *, metadata_database: str, usage_database: str) -> PostgresTargetRef:
+    def target(self, *, metadata_database: str, usage_database: str, login: str | None = None) -> PostgresTargetRef:
         """A reference to two of this server's databases (by the names given in ``databases``),
-        for an application in another stack; it connects as the administrator login."""
+        for an application in another stack; it connects as ``login`` - the administrator login
+        (give the application's own login; :class:`PackageManagerRelease` refuses the administrator)."""
         missing = [db for db in (metadata_database, usage_database) if db not in self.databases]
         if missing:
             raise PropsError("PostgresFlexibleServer.target", [
                 f"{db!r}: not one of this server's databases ({', '.join(self.databases) or 'none'})" for db in missing])
-        return PostgresTargetRef(fqdn=self.resource.fqdn, login=self.resource.administrator_login,
+        return PostgresTargetRef(fqdn=self.resource.fqdn, login=login or self.resource.administrator_login,
                                  metadata_database=self.databases[metadata_database].name,
                                  usage_database=self.databases[usage_database].name)
 

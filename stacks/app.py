@@ -1,8 +1,12 @@
 """The `app` stack: Posit Package Manager through the rstudio-pm Helm chart.
 
 The only stack that depends on both `data` and `cluster`, so it also holds the
-cross-stack grant: "Key Vault Secrets User" on the data stack's vault for the
-cluster's Secrets Store CSI (add-on) identity (created by PackageManagerRelease).
+cross-stack grants: two user-assigned identities (resource group ``rg-<env>-app``), each
+federated to one service account of the release through the cluster's OIDC issuer (workload
+identity), each granted "Key Vault Secrets User" on exactly the data stack's secrets it reads
+(made by PackageManagerRelease): the pods' identity on the app login's password, the license
+and the encryption key; the bootstrap Job's identity on the administrator password and the app
+login's password.
 The static NFS PersistentVolume needs no Azure role: an NFS mount uses no account
 key or token ([MS] aks/create-volume-azure-files; [CSI] workload-identity-static-pv-mount).
 
@@ -17,13 +21,17 @@ before this stack's plan starts, so nothing here needs to reference that wait.
 
 from __future__ import annotations
 
+from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
 from cdktf_cdktf_provider_time.provider import TimeProvider
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
 from constructs_lib.aks.helm import AksHelmProvider, AksHelmProviderProps
 from constructs_lib.package_manager.props import PackageManagerReleaseProps, PodResources
+from constructs_lib.package_manager.bootstrap import service_account_names
 from constructs_lib.package_manager.release import PackageManagerRelease
+from constructs_lib.package_manager.values import chart_fullname
+from constructs_lib.workload_identity import WorkloadIdentity, WorkloadIdentityProps
 from stacks.base import PpmStack
 from stacks.cluster import ClusterStack
 from stacks.data import DataStack
@@ -35,7 +43,22 @@ class AppStack(PpmStack):
         app, pg = cfg.app, cfg.postgres
         self.helm = AksHelmProvider(self, "helm", AksHelmProviderProps(
             cluster=cluster.aks.ref(), login_mode=app.kubelogin_mode))
-        TimeProvider(self, "time")  # the wait after the Key Vault grant (PackageManagerRelease)
+        TimeProvider(self, "time")  # the wait after the Key Vault grants (PackageManagerRelease)
+        self.resource_group = ResourceGroup(self, "resource-group", name=self.names.resource_group("app"),
+                                            location=cfg.location)
+        # Release name: the construct's default; its fullname names the two service accounts.
+        app_sa, bootstrap_sa = service_account_names(chart_fullname("rstudio-pm"))
+        self.identities = {
+            purpose: WorkloadIdentity(self, f"identity-{purpose}", WorkloadIdentityProps(
+                name=self.names.resource("id", purpose),
+                resource_group_name=self.resource_group.name,
+                location=cfg.location,
+                oidc_issuer_url=cluster.aks.oidc_issuer_url,  # cross-stack reference
+                namespace=app.namespace,
+                service_account_name=service_account,
+            ))
+            for purpose, service_account in (("ppm", app_sa), ("ppm-db-bootstrap", bootstrap_sa))
+        }
         res = app.resources
         self.package_manager = PackageManagerRelease(self, "package-manager", PackageManagerReleaseProps(
             chart_version=app.chart_version,
@@ -53,13 +76,19 @@ class AppStack(PpmStack):
                 cpu_request=res.cpu_request, cpu_limit=res.cpu_limit,
                 memory_request=res.memory_request, memory_limit=res.memory_limit,
             ),
-            # The pods read the password from env vars: a new password version rolls them.
-            secret_version=pg.password_version,
-            postgres=data.postgres.target(metadata_database=pg.metadata_database, usage_database=pg.usage_database),
+            # The pods read the app login's password from env vars: a new version rolls them (and the
+            # pre-upgrade hook sets the new password on the login first).
+            secret_version=pg.app_password_version,
+            postgres=data.postgres.target(metadata_database=pg.metadata_database, usage_database=pg.usage_database,
+                                          login=pg.app_login),
             max_open_connections=pg.max_open_connections,
             share=data.files.ref(),
             key_vault=data.key_vault.ref(),
-            secrets_identity=cluster.aks.secrets_provider_identity(),
-            postgres_password_secret_name=data.postgres_password_secret.name,
+            app_identity=self.identities["ppm"].ref(),
+            bootstrap_identity=self.identities["ppm-db-bootstrap"].ref(),
+            postgres_password_secret_name=data.postgres_app_password_secret.name,
+            postgres_admin_login=data.postgres.administrator_login,
+            postgres_admin_password_secret_name=data.postgres_password_secret.name,
+            encryption_key_secret_name=data.encryption_key_secret.name,
             license_secret_name=app.license_secret_name,
         ), provider=self.helm.resource)

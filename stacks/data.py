@@ -25,6 +25,13 @@ from stacks.network import POSTGRES_SUBNET, NetworkStack
 
 #: Name of the Key Vault secret holding the PostgreSQL administrator password.
 POSTGRES_PASSWORD_SECRET = "postgres-admin-password"
+#: Name of the Key Vault secret holding the password of Package Manager's own login (postgres.app_login).
+POSTGRES_APP_PASSWORD_SECRET = "postgres-app-password"
+#: Name of the Key Vault secret holding Package Manager's encryption key (512 random bytes, hex).
+ENCRYPTION_KEY_SECRET = "ppm-encryption-key"
+#: [PPM] admin guide appendix/encryption and rstudio/rskey crypt/key.go: a key is 512 bytes; hex is one
+#: of its two accepted encodings (``rspm encrypt generate`` prints hex), so 1024 hex characters.
+ENCRYPTION_KEY_HEX_LENGTH = 1024
 #: The role the deploying principal gets on the vault, to write that secret.
 DEPLOYER_ROLE = "Key Vault Secrets Officer"
 _HA_MODES = {"zone_redundant": "ZoneRedundant", "same_zone": "SameZone", "disabled": None}
@@ -88,6 +95,35 @@ class DataStack(PpmStack):
             name=POSTGRES_PASSWORD_SECRET,
             value_wo=self.postgres_password.result,
             value_wo_version=pg.password_version,
+        )
+        # Package Manager's own login: the same kind of ephemeral password, only in Key Vault; the app
+        # stack's bootstrap Job (a Helm hook) sets it on the login. postgres.app_password_version rotates it.
+        self.postgres_app_password = EphemeralPassword(
+            self, "postgres-app-password",
+            length=32, special=True, override_special="-_.",
+            min_lower=2, min_upper=2, min_numeric=2, min_special=2,
+        )
+        self.postgres_app_password_secret = self.key_vault.add_secret(
+            "postgres-app-password",
+            name=POSTGRES_APP_PASSWORD_SECRET,
+            value_wo=self.postgres_app_password.result,
+            value_wo_version=pg.app_password_version,
+        )
+        # One encryption key for every replica, generated here instead of by the first pod to start on an
+        # empty share: 1024 characters drawn uniformly (crypto/rand) from 0-9a-f = 512 random bytes, hex,
+        # the format `rspm encrypt generate` prints and PACKAGEMANAGER_ENCRYPTION_KEY takes. Never stored
+        # in state; app.encryption_key_version writes a new key (only with Posit's rotation procedure).
+        self.encryption_key = EphemeralPassword(
+            self, "ppm-encryption-key",
+            length=ENCRYPTION_KEY_HEX_LENGTH, upper=False, lower=False, numeric=True,
+            special=True, override_special="abcdef",
+        )
+        self.encryption_key_secret = self.key_vault.add_secret(
+            "ppm-encryption-key",
+            name=ENCRYPTION_KEY_SECRET,
+            value_wo=self.encryption_key.result,
+            value_wo_version=cfg.app.encryption_key_version,
+            content_type="hex key",
         )
 
         self.postgres = PostgresFlexibleServer(self, "postgres", PostgresFlexibleServerProps(

@@ -17,7 +17,7 @@ import yaml
 
 from config import load_config
 from config.loader import ConfigError
-from tests.conftest import CONFIGS
+from tests.conftest import CONFIGS, run_main
 from tests.helm_values import chart_values, pod_from_values, schema_errors, unknown_key_paths, without_tokens
 
 _REMOTE = re.compile(r"\$\{data\.terraform_remote_state\.cross-stack-reference-input-(\w+)\.outputs\.([^}]+)\}")
@@ -51,9 +51,36 @@ def values(release) -> dict[str, Any]:
     return yaml.safe_load(document)
 
 
+def _is_hook(obj) -> bool:
+    return "helm.sh/hook" in obj["metadata"].get("annotations", {})
+
+
 def _extra(values, kind):
-    (found,) = [o for o in values["extraObjects"] if o["kind"] == kind]
+    """The chart-lifetime object of ``kind`` (not one of the bootstrap hook's)."""
+    (found,) = [o for o in values["extraObjects"] if o["kind"] == kind and not _is_hook(o)]
     return found
+
+
+def _hook(values, kind):
+    """The bootstrap hook's object of ``kind``."""
+    (found,) = [o for o in values["extraObjects"] if o["kind"] == kind and _is_hook(o)]
+    return found
+
+
+def _synced(spc) -> dict[str, dict[str, str]]:
+    return {s["secretName"]: {d["key"]: d["objectName"] for d in s["data"]} for s in spc["spec"].get("secretObjects", [])}
+
+
+def _vault_objects(spc) -> list[str]:
+    return [yaml.safe_load(o)["objectName"] for o in yaml.safe_load(spc["spec"]["parameters"]["objects"])["array"]]
+
+
+def _secret_resource(any_synth, expression: str) -> dict[str, Any]:
+    """The data stack's azurerm_key_vault_secret behind a cross-stack ``...name`` reference."""
+    name_expr = origin(any_synth, expression)
+    m = re.fullmatch(r"\$\{azurerm_key_vault_secret\.([\w-]+)\.name\}", name_expr)
+    assert m, name_expr
+    return any_synth.resources("data", "azurerm_key_vault_secret")[m.group(1)]
 
 
 # --- release -----------------------------------------------------------------------------------
@@ -146,12 +173,15 @@ def test_postgres_urls_point_at_the_data_stack_server_and_databases(any_synth, v
     assert c["Database"] == {"Provider": "postgres"}
     assert c["HTTP"] == {"Listen": ":4242"} and c["Metrics"] == {"Enabled": True}
     assert c["PostgresPool"] == {"MaxOpenConnections": cfg.postgres.max_open_connections}
-    url = re.compile(r"postgres://(\$\{[^}]+\})@(\$\{[^}]+\}):5432/(\$\{[^}]+\})\?sslmode=require")
+    url = re.compile(r"postgres://([a-z_][a-z0-9_]*)@(\$\{[^}]+\}):5432/(\$\{[^}]+\})\?sslmode=require")
+    server = any_synth.one("data", "azurerm_postgresql_flexible_server")
     for key, database in (("URL", cfg.postgres.metadata_database), ("UsageDataURL", cfg.postgres.usage_database)):
         m = url.fullmatch(c["Postgres"][key])
         assert m, c["Postgres"][key]
-        login, fqdn, db = (origin(any_synth, g) for g in m.groups())
-        assert re.fullmatch(r"\$\{azurerm_postgresql_flexible_server\.[\w-]+\.administrator_login\}", login)
+        login = m.group(1)
+        fqdn, db = (origin(any_synth, g) for g in m.groups()[1:])
+        # Package Manager's own login, never the server's administrator.
+        assert login == cfg.postgres.app_login != server["administrator_login"]
         assert re.fullmatch(r"\$\{azurerm_postgresql_flexible_server\.[\w-]+\.fqdn\}", fqdn)
         assert re.fullmatch(r"\$\{azurerm_postgresql_flexible_server_database\.[\w-]+\.name\}", db)
         resource = db[2:-1].split(".")[1]
@@ -160,45 +190,105 @@ def test_postgres_urls_point_at_the_data_stack_server_and_databases(any_synth, v
 
 def test_passwords_come_from_the_key_vault_secret_of_the_data_stack(any_synth, values):
     env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in values["pod"]["env"]}
-    assert set(env) == {"PACKAGEMANAGER_POSTGRES_PASSWORD", "PACKAGEMANAGER_POSTGRES_USAGEDATAPASSWORD"}
+    assert set(env) == {"PACKAGEMANAGER_POSTGRES_PASSWORD", "PACKAGEMANAGER_POSTGRES_USAGEDATAPASSWORD",
+                        "PACKAGEMANAGER_ENCRYPTION_KEY"}
     spc = _extra(values, "SecretProviderClass")
-    synced = {s["secretName"]: {d["key"]: d["objectName"] for d in s["data"]} for s in spc["spec"]["secretObjects"]}
-    for ref in env.values():
-        secret_name_expr = origin(any_synth, synced[ref["name"]][ref["key"]])
-        assert re.fullmatch(r"\$\{azurerm_key_vault_secret\.[\w-]+\.name\}", secret_name_expr)
+    synced = _synced(spc)
+    names = {var: _secret_resource(any_synth, synced[ref["name"]][ref["key"]])["name"] for var, ref in env.items()}
+    assert names == {"PACKAGEMANAGER_POSTGRES_PASSWORD": "postgres-app-password",
+                     "PACKAGEMANAGER_POSTGRES_USAGEDATAPASSWORD": "postgres-app-password",
+                     "PACKAGEMANAGER_ENCRYPTION_KEY": "ppm-encryption-key"}
     (volume,) = values["pod"]["volumes"]
     assert volume["csi"]["volumeAttributes"]["secretProviderClass"] == spc["metadata"]["name"]
 
 
-def test_secret_provider_class_reads_the_data_vault_as_the_csi_identity(any_synth, values, cfg):
-    spc = _extra(values, "SecretProviderClass")
+def _identity_key(any_synth, expression: str, attribute: str) -> str:
+    m = re.fullmatch(rf"\$\{{azurerm_user_assigned_identity\.([\w-]+)\.{attribute}\}}", expression)
+    assert m, expression
+    return m.group(1)
+
+
+def _federation(any_synth, identity_key: str) -> dict[str, Any]:
+    (fed,) = [f for f in any_synth.resources("app", "azurerm_federated_identity_credential").values()
+              if f["parent_id"] == f"${{azurerm_user_assigned_identity.{identity_key}.id}}"]
+    return fed
+
+
+@pytest.mark.parametrize("hook", [False, True], ids=["pods", "bootstrap-job"])
+def test_secret_provider_classes_read_the_data_vault_by_workload_identity(any_synth, values, cfg, hook):
+    spc = (_hook if hook else _extra)(values, "SecretProviderClass")
     assert spc["metadata"]["namespace"] == cfg.app.namespace
     params = spc["spec"]["parameters"]
     assert re.fullmatch(r"\$\{azurerm_key_vault\.[\w-]+\.name\}", origin(any_synth, params["keyvaultName"]))
-    assert re.fullmatch(r"\$\{azurerm_key_vault\.[\w-]+\.tenant_id\}", origin(any_synth, params["tenantId"]))
-    assert re.fullmatch(r"\$\{azurerm_kubernetes_cluster\.[\w-]+\.key_vault_secrets_provider\[0\]"
-                        r"\.secret_identity\[0\]\.client_id\}",
-                        origin(any_synth, params["userAssignedIdentityID"]))
+    # [CSI-KV] workload-identity-mode: clientID and tenantID; no node-wide (VM) identity.
+    assert re.fullmatch(r"\$\{azurerm_key_vault\.[\w-]+\.tenant_id\}", origin(any_synth, params["tenantID"]))
+    assert not {"tenantId", "useVMManagedIdentity", "userAssignedIdentityID"} & set(params)
+    assert params["usePodIdentity"] == "false"
+    identity = _identity_key(any_synth, params["clientID"], "client_id")
+    # The identity is federated to the service account of the pods that mount the class.
+    service_account = (_hook(values, "Job")["spec"]["template"]["spec"]["serviceAccountName"] if hook
+                       else values["serviceAccount"]["name"])
+    fed = _federation(any_synth, identity)
+    assert fed["subject"] == f"system:serviceaccount:{cfg.app.namespace}:{service_account}"
+
+
+def test_federated_credentials_trust_the_cluster_issuer_for_the_release_service_accounts(any_synth, values, cfg):
+    feds = any_synth.resources("app", "azurerm_federated_identity_credential")
+    assert len(feds) == 2
+    subjects = sorted(f["subject"] for f in feds.values())
+    assert subjects == [f"system:serviceaccount:{cfg.app.namespace}:rstudio-pm",
+                        f"system:serviceaccount:{cfg.app.namespace}:rstudio-pm-db-bootstrap"]
+    for fed in feds.values():
+        assert fed["audience"] == ["api://AzureADTokenExchange"]
+        assert re.fullmatch(r"\$\{azurerm_kubernetes_cluster\.[\w-]+\.oidc_issuer_url\}", origin(any_synth, fed["issuer"]))
+    # The chart's service account names the pods' identity; the pods opt into the webhook.
+    sa = values["serviceAccount"]
+    assert sa["create"] is True and sa["name"] == "rstudio-pm"
+    client_id = sa["annotations"]["azure.workload.identity/client-id"]
+    assert _federation(any_synth, _identity_key(any_synth, client_id, "client_id"))["subject"].endswith(":rstudio-pm")
+    assert values["pod"]["labels"] == {"azure.workload.identity/use": "true"}
 
 
 def test_license_is_the_configured_key_vault_secret(values, cfg):
     spc = _extra(values, "SecretProviderClass")
-    synced = {s["secretName"]: {d["key"]: d["objectName"] for d in s["data"]} for s in spc["spec"]["secretObjects"]}
+    synced = _synced(spc)
     license_file = values["license"]["file"]
     assert synced[license_file["secret"]] == {license_file["secretKey"]: cfg.app.license_secret_name}
 
 
-def test_csi_identity_is_granted_secrets_user_on_the_data_vault(any_synth, release):
-    (key, role) = next(iter(any_synth.resources("app", "azurerm_role_assignment").items()))
-    assert len(any_synth.resources("app", "azurerm_role_assignment")) == 1
-    assert role["role_definition_name"] == "Key Vault Secrets User"
-    assert re.fullmatch(r"\$\{azurerm_key_vault\.[\w-]+\.id\}", origin(any_synth, role["scope"]))
-    assert re.fullmatch(r"\$\{azurerm_kubernetes_cluster\.[\w-]+\.key_vault_secrets_provider\[0\]"
-                        r"\.secret_identity\[0\]\.object_id\}", origin(any_synth, role["principal_id"]))
-    # Helm runs only after a wait that starts when the grant exists (and restarts if it is replaced).
+_SECRET_SCOPE = re.compile(r"(\$\{[^}]+\})/secrets/(\$\{[^}]+\}|[A-Za-z0-9-]+)")
+
+
+def _grants(any_synth) -> dict[str, set[str]]:
+    """Secret names each identity (by its federated service account) may read, from the role assignments."""
+    feds = {f["parent_id"]: f["subject"].rsplit(":", 1)[1]
+            for f in any_synth.resources("app", "azurerm_federated_identity_credential").values()}
+    grants: dict[str, set[str]] = {}
+    for role in any_synth.resources("app", "azurerm_role_assignment").values():
+        assert role["role_definition_name"] == "Key Vault Secrets User"
+        m = _SECRET_SCOPE.fullmatch(role["scope"])
+        assert m, f"not a single secret's scope: {role['scope']}"
+        assert re.fullmatch(r"\$\{azurerm_key_vault\.[\w-]+\.id\}", origin(any_synth, m.group(1)))
+        # The data stack's secrets by reference; the license (put there by an operator) by its configured name.
+        secret = _secret_resource(any_synth, m.group(2))["name"] if m.group(2).startswith("${") else m.group(2)
+        identity = _identity_key(any_synth, role["principal_id"], "principal_id")
+        grants.setdefault(feds[f"${{azurerm_user_assigned_identity.{identity}.id}}"], set()).add(secret)
+    return grants
+
+
+def test_each_identity_reads_exactly_its_secrets(any_synth, release, cfg):
+    # Secret-scope assignments ([MS] key-vault/general/rbac-guide), never the vault; none for the
+    # add-on's node-wide identity; the pods' identity never on the administrator password.
+    assert _grants(any_synth) == {
+        "rstudio-pm": {"postgres-app-password", cfg.app.license_secret_name, "ppm-encryption-key"},
+        "rstudio-pm-db-bootstrap": {"postgres-admin-password", "postgres-app-password"},
+    }
+    assert "key_vault_secrets_provider" not in json.dumps(any_synth.resources("app", "azurerm_role_assignment"))
+    # Helm runs only after a wait that starts when the grants exist (and restarts if one is replaced).
     (sleep_key, sleep), = any_synth.resources("app", "time_sleep").items()
     assert release["depends_on"] == [f"time_sleep.{sleep_key}"]
-    assert sleep["triggers"]["key_vault_access"] == f"${{azurerm_role_assignment.{key}.id}}"
+    grant_ids = {f"${{azurerm_role_assignment.{k}.id}}" for k in any_synth.resources("app", "azurerm_role_assignment")}
+    assert {v for k, v in sleep["triggers"].items() if k.startswith("key_vault_access")} == grant_ids
     assert int(sleep["create_duration"].rstrip("s")) >= 180
     assert "time" in any_synth.stacks["app"]["terraform"]["required_providers"]
 
@@ -207,10 +297,58 @@ def test_a_password_rotation_rolls_the_pods(values, cfg, any_synth):
     # The password reaches the pods as env vars, which a running container never re-reads: the
     # password version is a pod annotation (a new one is a rollout) and re-runs the wait, so the
     # CSI driver's 2-minute rotation has synced the new password before the new pods start.
-    version = str(cfg.postgres.password_version)
+    version = str(cfg.postgres.app_password_version)
     assert values["pod"]["annotations"] == {"ppm-aks-cdktf/secret-version": version}
     (sleep,) = any_synth.resources("app", "time_sleep").values()
     assert sleep["triggers"]["secret_version"] == version
+
+
+# --- the database login bootstrap --------------------------------------------------------------
+
+def test_the_bootstrap_job_is_a_helm_hook_that_mounts_the_admin_secret(any_synth, values, cfg):
+    job = _hook(values, "Job")
+    annotations = job["metadata"]["annotations"]
+    assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
+    assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation,hook-succeeded"
+    # Its ServiceAccount and SecretProviderClass are hooks too, created before it (lower weight).
+    for kind in ("ServiceAccount", "SecretProviderClass"):
+        other = _hook(values, kind)["metadata"]["annotations"]
+        assert other["helm.sh/hook"] == "pre-install,pre-upgrade"
+        assert int(other["helm.sh/hook-weight"]) < int(annotations["helm.sh/hook-weight"])
+    pod = job["spec"]["template"]["spec"]
+    assert job["metadata"]["namespace"] == cfg.app.namespace
+    assert pod["serviceAccountName"] == _hook(values, "ServiceAccount")["metadata"]["name"] == "rstudio-pm-db-bootstrap"
+    (volume,) = pod["volumes"]
+    spc = _hook(values, "SecretProviderClass")
+    assert volume["csi"]["volumeAttributes"]["secretProviderClass"] == spc["metadata"]["name"]
+    read = {_secret_resource(any_synth, o)["name"] for o in _vault_objects(spc)}
+    assert read == {"postgres-admin-password", "postgres-app-password"}
+    assert "secretObjects" not in spc["spec"], "the admin password never becomes a Kubernetes Secret"
+    env = {e["name"]: e["value"] for e in pod["containers"][0]["env"]}
+    server = any_synth.one("data", "azurerm_postgresql_flexible_server")
+    assert re.fullmatch(r"\$\{azurerm_postgresql_flexible_server\.[\w-]+\.administrator_login\}",
+                        origin(any_synth, env["PGUSER"]))
+    assert env["PGSSLMODE"] == "require" and env["APP_LOGIN"] == cfg.postgres.app_login != server["administrator_login"]
+
+
+def test_nothing_the_package_manager_pods_mount_references_the_admin_password(any_synth, values):
+    admin = any_synth.resources("data", "azurerm_key_vault_secret")
+    (admin_key,) = [k for k, s in admin.items() if s["name"] == "postgres-admin-password"]
+    mounted = {v["csi"]["volumeAttributes"]["secretProviderClass"] for v in values["pod"]["volumes"] if "csi" in v}
+    spcs = [o for o in values["extraObjects"] if o["kind"] == "SecretProviderClass" and o["metadata"]["name"] in mounted]
+    assert spcs
+    pods_side = json.dumps([values["pod"], values["license"], values["config"], spcs])
+    assert all(origin(any_synth, ref) != f"${{azurerm_key_vault_secret.{admin_key}.name}}"
+               for ref in re.findall(r"\$\{data\.terraform_remote_state[^}]+\}", pods_side))
+    # ... while the bootstrap Job's class does reference it.
+    hook_side = json.dumps(_hook(values, "SecretProviderClass"))
+    assert any(origin(any_synth, ref) == f"${{azurerm_key_vault_secret.{admin_key}.name}}"
+               for ref in re.findall(r"\$\{data\.terraform_remote_state[^}]+\}", hook_side))
+
+
+@pytest.mark.parametrize("kind", ["Job", "ServiceAccount", "SecretProviderClass"])
+def test_bootstrap_objects_pass_their_schemas(values, kind):
+    assert schema_errors(without_tokens(_hook(values, kind))) == []
 
 
 # --- storage -----------------------------------------------------------------------------------
@@ -341,6 +479,22 @@ def test_tls_config_mistakes_are_refused(tmp_path, tls, message):
     with pytest.raises(ConfigError) as err:
         load_config(_with_app(tmp_path, **tls))
     assert message in str(err.value)
+
+
+@pytest.mark.parametrize("login, message", [
+    ("ppmadmin", "postgres.app_login: got 'ppmadmin'; a login other than postgres.admin_login (ppmadmin)"),
+    ("azure_pg_admin", "postgres.app_login: got 'azure_pg_admin'; a name other than"),
+    ("pg_ppm", "postgres.app_login: got 'pg_ppm'"),
+])
+def test_a_bad_app_login_exits_2_before_anything_is_written(tmp_path, login, message):
+    raw = yaml.safe_load(CONFIGS["reference"].read_text())
+    raw["postgres"]["app_login"] = login
+    path = tmp_path / "env.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    result = run_main({"PPM_CONFIG": str(path), "CDKTF_OUTDIR": str(tmp_path / "out")})
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
 
 
 def test_tls_with_a_certificate_is_accepted(tmp_path):

@@ -65,6 +65,8 @@ CASES: dict[str, tuple[str, dict[str, Any], str]] = {
     "PG-008": ("reference", {"postgres.admin_login": "admin"}, "postgres.admin_login: got 'admin'; a name other than"),
     "PG-009": ("reference", {"postgres.usage_database": "packagemanager"},
                "postgres.usage_database: got 'packagemanager'; a name different from postgres.metadata_database"),
+    "PG-010": ("reference", {"postgres.app_login": "ppmadmin"},
+               "postgres.app_login: got 'ppmadmin'; a login other than postgres.admin_login (ppmadmin)"),
     "FILES-001": ("reference", {"files.quota_gib": 50}, "files.quota_gib: got 50; 100 to 102,400 GiB"),
     "FILES-002": ("small", {"location": "westus", "zones": [], "files.redundancy": "ZRS"},
                   "files.redundancy: got 'ZRS'; 'LRS' in westus, which has no availability zones"),

@@ -32,7 +32,7 @@ def _props(**changes: Any) -> PackageManagerReleaseProps:
     base = PackageManagerReleaseProps(
         chart_version="0.20.4",
         hostname="packages.example.com",
-        postgres=PostgresTargetRef(fqdn="psql-t.postgres.database.azure.com", login="ppmadmin",
+        postgres=PostgresTargetRef(fqdn="psql-t.postgres.database.azure.com", login="ppm",
                                    metadata_database="packagemanager", usage_database="packagemanager_usage"),
         share=NfsShareRef(resource_group_name="rg-data", storage_account_name="stppmdata", share_name="ppm-data",
                           quota_gib=1000),
@@ -40,9 +40,14 @@ def _props(**changes: Any) -> PackageManagerReleaseProps:
             id="/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-data/providers/"
                "Microsoft.KeyVault/vaults/kv-ppm",
             name="kv-ppm", tenant_id="11111111-1111-1111-1111-111111111111"),
-        secrets_identity=ManagedIdentityRef(client_id="22222222-2222-2222-2222-222222222222",
-                                            object_id="33333333-3333-3333-3333-333333333333"),
-        postgres_password_secret_name="postgres-admin-password",
+        app_identity=ManagedIdentityRef(client_id="22222222-2222-2222-2222-222222222222",
+                                        object_id="33333333-3333-3333-3333-333333333333"),
+        bootstrap_identity=ManagedIdentityRef(client_id="44444444-4444-4444-4444-444444444444",
+                                              object_id="55555555-5555-5555-5555-555555555555"),
+        postgres_password_secret_name="postgres-app-password",
+        postgres_admin_login="ppmadmin",
+        postgres_admin_password_secret_name="postgres-admin-password",
+        encryption_key_secret_name="ppm-encryption-key",
     )
     return dataclasses.replace(base, **changes)
 
@@ -57,10 +62,16 @@ class Synthesized:
         assert len(documents) == 1, "one YAML document"
         self.values = yaml.safe_load(documents[0])
 
-    def extra(self, kind: str) -> dict[str, Any]:
-        found = [o for o in self.values["extraObjects"] if o["kind"] == kind]
+    def extra(self, kind: str, *, hook: bool = False) -> dict[str, Any]:
+        """The one object of ``kind`` among the chart-lifetime objects (or, ``hook=True``, the bootstrap hook's)."""
+        found = [o for o in self.values["extraObjects"]
+                 if o["kind"] == kind and ("helm.sh/hook" in o["metadata"].get("annotations", {})) == hook]
         assert len(found) == 1, kind
         return found[0]
+
+    def grants(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """Role assignments by (principal, scope)."""
+        return {(r["principal_id"], r["scope"]): r for r in self.doc["resource"]["azurerm_role_assignment"].values()}
 
 
 def _synth(outdir: Path, props: PackageManagerReleaseProps | None = None, *, token_quota: bool = False,
@@ -139,19 +150,19 @@ def test_release_is_pinned_atomic_and_waits(default):
 def test_the_release_waits_for_the_key_vault_grant_to_propagate(default):
     # Given the grant is made in the same apply, when Helm installs at once the CSI mounts meet
     # a 403 until the grant propagates: the release depends on a wait triggered by the grant.
-    (grant_key,) = default.doc["resource"]["azurerm_role_assignment"]
+    grant_keys = set(default.doc["resource"]["azurerm_role_assignment"])
     (sleep_key, sleep), = default.doc["resource"]["time_sleep"].items()
     assert default.release["depends_on"] == [f"time_sleep.{sleep_key}"]
     assert sleep["create_duration"] == "180s"
-    assert sleep["triggers"] == {"key_vault_access": f"${{azurerm_role_assignment.{grant_key}.id}}"}
+    assert set(sleep["triggers"].values()) == {f"${{azurerm_role_assignment.{k}.id}}" for k in grant_keys}
 
 
 def test_without_a_wait_the_release_depends_on_the_grant_itself(tmp_path):
     doc = _synth(tmp_path, _props(rbac_propagation_seconds=0)).doc
-    (grant_key,) = doc["resource"]["azurerm_role_assignment"]
+    grant_keys = list(doc["resource"]["azurerm_role_assignment"])
     assert "time_sleep" not in doc["resource"]
     (release,) = doc["resource"]["helm_release"].values()
-    assert release["depends_on"] == [f"azurerm_role_assignment.{grant_key}"]
+    assert sorted(release["depends_on"]) == sorted(f"azurerm_role_assignment.{k}" for k in grant_keys)
 
 
 def test_a_secret_version_rolls_the_pods_and_reruns_the_wait(tmp_path):
@@ -167,13 +178,19 @@ def test_no_annotation_without_a_secret_version(default):
     assert "annotations" not in default.values["pod"]
 
 
-def test_csi_identity_gets_key_vault_secrets_user_on_the_vault(default):
-    (role,) = default.doc["resource"]["azurerm_role_assignment"].values()
-    kv = _props().key_vault
-    assert role["role_definition_name"] == "Key Vault Secrets User"
-    assert role["scope"] == kv.id
-    assert role["principal_id"] == _props().secrets_identity.object_id
-    assert role["principal_type"] == "ServicePrincipal"
+def test_each_identity_gets_key_vault_secrets_user_on_exactly_its_secrets(default):
+    p = _props()
+    vault = p.key_vault.id
+    app, job = p.app_identity.object_id, p.bootstrap_identity.object_id
+    assert set(default.grants()) == {
+        (app, f"{vault}/secrets/postgres-app-password"), (app, f"{vault}/secrets/ppm-license"),
+        (app, f"{vault}/secrets/ppm-encryption-key"),
+        (job, f"{vault}/secrets/postgres-admin-password"), (job, f"{vault}/secrets/postgres-app-password"),
+    }
+    for role in default.grants().values():
+        assert role["role_definition_name"] == "Key Vault Secrets User"
+        assert role["principal_type"] == "ServicePrincipal"
+        assert role["scope"] != vault  # never the whole vault
 
 
 # --- high availability -----------------------------------------------------------------------
@@ -310,8 +327,8 @@ def test_postgres_config_has_urls_without_password_and_the_pool_size(default):
     c = default.values["config"]
     assert c["Database"] == {"Provider": "postgres"}
     assert c["Postgres"] == {
-        "URL": "postgres://ppmadmin@psql-t.postgres.database.azure.com:5432/packagemanager?sslmode=require",
-        "UsageDataURL": "postgres://ppmadmin@psql-t.postgres.database.azure.com:5432/packagemanager_usage"
+        "URL": "postgres://ppm@psql-t.postgres.database.azure.com:5432/packagemanager?sslmode=require",
+        "UsageDataURL": "postgres://ppm@psql-t.postgres.database.azure.com:5432/packagemanager_usage"
                         "?sslmode=require",
     }
     assert c["PostgresPool"] == {"MaxOpenConnections": 50}
@@ -326,10 +343,13 @@ def test_both_passwords_come_from_the_synced_secret(default):
     v = default.values
     env = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in v["pod"]["env"]}
     ref = {"name": "rstudio-pm-kv-postgres", "key": "password"}
-    assert env == {"PACKAGEMANAGER_POSTGRES_PASSWORD": ref, "PACKAGEMANAGER_POSTGRES_USAGEDATAPASSWORD": ref}
+    assert env == {"PACKAGEMANAGER_POSTGRES_PASSWORD": ref, "PACKAGEMANAGER_POSTGRES_USAGEDATAPASSWORD": ref,
+                   "PACKAGEMANAGER_ENCRYPTION_KEY": {"name": "rstudio-pm-kv-encryption-key", "key": "rstudio-pm.key"}}
     spc = default.extra("SecretProviderClass")
     synced = {s["secretName"]: {d["key"]: d["objectName"] for d in s["data"]} for s in spc["spec"]["secretObjects"]}
-    assert synced["rstudio-pm-kv-postgres"] == {"password": "postgres-admin-password"}
+    # The app login's password, never the administrator's.
+    assert synced["rstudio-pm-kv-postgres"] == {"password": "postgres-app-password"}
+    assert synced["rstudio-pm-kv-encryption-key"] == {"rstudio-pm.key": "ppm-encryption-key"}
 
 
 def test_the_pod_mounts_the_secret_provider_class_so_the_sync_happens(default):
@@ -343,11 +363,14 @@ def test_the_pod_mounts_the_secret_provider_class_so_the_sync_happens(default):
     params = spc["spec"]["parameters"]
     kv = _props().key_vault
     assert spc["spec"]["provider"] == "azure"
-    assert params["keyvaultName"] == kv.name and params["tenantId"] == kv.tenant_id
-    assert params["userAssignedIdentityID"] == _props().secrets_identity.client_id
-    assert (params["usePodIdentity"], params["useVMManagedIdentity"]) == ("false", "true")
+    # [CSI-KV] workload-identity-mode: clientID and tenantID (not the deprecated tenantId), no VM identity.
+    assert params["keyvaultName"] == kv.name and params["tenantID"] == kv.tenant_id
+    assert params["clientID"] == _props().app_identity.client_id
+    assert params["usePodIdentity"] == "false"
+    assert not {"useVMManagedIdentity", "userAssignedIdentityID", "tenantId"} & set(params)
     objects = yaml.safe_load(params["objects"])["array"]
-    assert sorted(yaml.safe_load(o)["objectName"] for o in objects) == ["postgres-admin-password", "ppm-license"]
+    assert sorted(yaml.safe_load(o)["objectName"] for o in objects) == [
+        "postgres-app-password", "ppm-encryption-key", "ppm-license"]
     assert all(yaml.safe_load(o)["objectType"] == "secret" for o in objects)
 
 
@@ -358,6 +381,98 @@ def test_license_file_comes_from_its_own_synced_secret(default):
     synced = {s["secretName"]: {d["key"]: d["objectName"] for d in s["data"]} for s in spc["spec"]["secretObjects"]}
     # Its own Secret: the license volume mounts every key of it, and the password must not be there.
     assert synced["rstudio-pm-kv-license"] == {"license.lic": "ppm-license"}
+
+
+# --- workload identity and the database login bootstrap ---------------------------------------
+
+def test_the_chart_service_account_names_the_pods_identity_and_the_pods_opt_in(default):
+    v = default.values
+    assert v["serviceAccount"] == {"create": True, "name": "rstudio-pm", "annotations": {
+        "azure.workload.identity/client-id": _props().app_identity.client_id}}
+    assert v["pod"]["labels"] == {"azure.workload.identity/use": "true"}
+
+
+def test_the_bootstrap_job_is_a_hook_with_its_own_identity_and_class(default):
+    job = default.extra("Job", hook=True)
+    sa = default.extra("ServiceAccount", hook=True)
+    spc = default.extra("SecretProviderClass", hook=True)
+    assert job["metadata"]["annotations"] == {
+        "helm.sh/hook": "pre-install,pre-upgrade", "helm.sh/hook-weight": "-10",
+        "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded"}
+    for obj in (sa, spc):  # created first, kept between runs
+        assert obj["metadata"]["annotations"]["helm.sh/hook-weight"] == "-20"
+        assert obj["metadata"]["annotations"]["helm.sh/hook-delete-policy"] == "before-hook-creation"
+    assert sa["metadata"]["annotations"]["azure.workload.identity/client-id"] == _props().bootstrap_identity.client_id
+    pod = job["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == sa["metadata"]["name"] == "rstudio-pm-db-bootstrap"
+    params = spc["spec"]["parameters"]
+    assert params["clientID"] == _props().bootstrap_identity.client_id and "useVMManagedIdentity" not in params
+    objects = {yaml.safe_load(o)["objectName"]: yaml.safe_load(o)["objectAlias"]
+               for o in yaml.safe_load(params["objects"])["array"]}
+    assert objects == {"postgres-admin-password": "admin-password", "postgres-app-password": "app-password"}
+    assert "secretObjects" not in spc["spec"]  # files only: no Kubernetes Secret holds the admin password
+    (volume,) = pod["volumes"]
+    assert volume["csi"]["volumeAttributes"] == {"secretProviderClass": spc["metadata"]["name"]}
+    (container,) = pod["containers"]
+    env = {e["name"]: e["value"] for e in container["env"]}
+    assert env["PGUSER"] == "ppmadmin" and env["APP_LOGIN"] == "ppm" and env["PGSSLMODE"] == "require"
+    assert (env["METADATA_DB"], env["USAGE_DB"]) == ("packagemanager", "packagemanager_usage")
+    assert container["image"].startswith("docker.io/library/postgres:16-alpine")
+
+
+def test_the_package_manager_pods_never_mount_the_admin_password(default):
+    v = default.values
+    mounted = {vol["csi"]["volumeAttributes"]["secretProviderClass"] for vol in v["pod"]["volumes"] if "csi" in vol}
+    classes = [o for o in v["extraObjects"] if o["kind"] == "SecretProviderClass" and o["metadata"]["name"] in mounted]
+    assert classes and "postgres-admin-password" not in json.dumps([v["pod"], v["license"], v["config"], classes])
+
+
+def test_the_bootstrap_script_is_idempotent_and_survives_tpl_and_terraform(default):
+    from constructs_lib.package_manager.bootstrap import BOOTSTRAP_SH, BOOTSTRAP_SQL
+
+    script = default.extra("Job", hook=True)["spec"]["template"]["spec"]["containers"][0]["command"][-1]
+    assert script == BOOTSTRAP_SH and BOOTSTRAP_SQL in script
+    # extraObjects go through tpl ([CH]); the values are a Terraform string: no template syntax.
+    assert not [s for s in ("{{", "${", "%{") if s in script]
+    sql = BOOTSTRAP_SQL
+    # Creates only what is missing; every other statement sets a value to what it must be.
+    assert "WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'app_login') \\gexec" in sql
+    assert "CREATE ROLE" not in sql.replace("format('CREATE ROLE", "")
+    assert 'ALTER ROLE :"app_login" WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD :\'app_password\';' in sql
+    assert 'ALTER DATABASE :"metadata_db" OWNER TO :"app_login";' in sql
+    assert 'ALTER DATABASE :"usage_db" OWNER TO :"app_login";' in sql
+    for forbidden in ("SUPERUSER", "CREATEDB ", "CREATEROLE ", "azure_pg_admin TO", "GRANT azure_pg_admin"):
+        assert f" {forbidden}" not in sql.replace("NOCREATEDB NOCREATEROLE", "")
+    assert sql.count("has_schema_privilege(login, 'public', 'CREATE')") == 2  # both databases checked
+    assert "pg_auth_members" in sql  # refuses a login that is a member of any role (azure_pg_admin...)
+    assert "cat /mnt/secrets-store/app-password" in sql and "cat /mnt/secrets-store/admin-password" in script
+
+
+@pytest.mark.parametrize("kind", ["Job", "ServiceAccount", "SecretProviderClass"])
+def test_bootstrap_objects_are_valid_kubernetes_objects(default, kind):
+    assert schema_errors(without_tokens(default.extra(kind, hook=True))) == []
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"postgres": PostgresTargetRef(fqdn="h.example.com", login="ppmadmin", metadata_database="m",
+                                    usage_database="u")},
+     "postgres.login", "a login other than the server's administrator (ppmadmin)"),
+    ({"postgres": PostgresTargetRef(fqdn="h.example.com", login="azure_pg_admin", metadata_database="m",
+                                    usage_database="u")}, "postgres.login", "a login other than"),
+    ({"postgres_password_secret_name": "Xk29sLq8ZpW3mN7vRt5y"}, "postgres_password_secret_name",
+     "the NAME of a Key Vault secret"),
+    ({"encryption_key_secret_name": "0616a5a7445f4c0b8b9f31a840f22a152f7621c5c9cc1febcb9f647183193c8e!"},
+     "encryption_key_secret_name", "the NAME of a Key Vault secret"),
+    ({"postgres_password_secret_name": "postgres-admin-password"}, "postgres_password_secret_name",
+     "not the administrator's"),
+    ({"bootstrap_identity": ManagedIdentityRef(client_id="22222222-2222-2222-2222-222222222222", object_id="x")},
+     "bootstrap_identity", "an identity other than app_identity"),
+])
+def test_the_admin_login_or_a_literal_password_is_refused(changes, field, message):
+    with pytest.raises(PropsError) as err:
+        validate(_props(**changes))
+    assert any(p.startswith(f"{field}:") and message in p for p in err.value.problems), err.value.problems
+    assert "Xk29sLq8ZpW3mN7vRt5y" not in str(err.value) and "0616a5a7" not in str(err.value)  # never echoed
 
 
 # --- shared storage --------------------------------------------------------------------------

@@ -107,11 +107,14 @@ def test_password_is_generated_ephemeral_and_passed_write_only(any_synth):
     cfg = _cfg(any_synth)
     data = any_synth.stacks["data"]
     assert "random_password" not in data.get("resource", {}), "a managed random_password keeps its result in state"
-    (pw_id, pw), = data["ephemeral"]["random_password"].items()
+    passwords = data["ephemeral"]["random_password"]
+    assert len(passwords) == 3  # administrator, Package Manager's login, Package Manager's encryption key
+    (pw_id, pw), = [(k, v) for k, v in passwords.items() if "admin" in k]
     assert pw["length"] >= 32 and pw["special"] is True and "keepers" not in pw
     result = f"${{ephemeral.random_password.{pw_id}.result}}"
     server = any_synth.one("data", "azurerm_postgresql_flexible_server")
-    secret = any_synth.one("data", "azurerm_key_vault_secret")
+    (secret,) = [s for s in any_synth.resources("data", "azurerm_key_vault_secret").values()
+                 if s["name"] == "postgres-admin-password"]
     assert server["administrator_password_wo"] == result
     assert server["administrator_password_wo_version"] == cfg.postgres.password_version
     assert secret["value_wo"] == result and secret["value_wo_version"] == cfg.postgres.password_version
@@ -142,21 +145,22 @@ def _password_like(value: str, length: int) -> bool:
 
 def test_no_password_literal_anywhere_in_synthesized_output(any_synth):
     documents = {"manifest.json": any_synth.manifest, **{f"{s}/cdk.tf.json": any_synth.stacks[s] for s in STACKS}}
-    length = next(iter(any_synth.stacks["data"]["ephemeral"]["random_password"].values()))["length"]
+    lengths = {p["length"] for p in any_synth.stacks["data"]["ephemeral"]["random_password"].values()}
     hits = []
     for name, doc in documents.items():
         for path, value in _strings(doc):
             leaf = path.rsplit(".", 1)[-1]
             if "password" in leaf and "${" not in value and not leaf.endswith("_version"):
                 hits.append((name, path, "literal in a password field"))
-            if _password_like(value, length) and "//" not in path:  # construct-path metadata is not a value
+            if any(_password_like(value, n) for n in lengths) and "//" not in path:  # construct-path metadata is not a value
                 hits.append((name, path, value))
             if "random_password." in value and not path.endswith((".administrator_password_wo", ".value_wo")):
                 hits.append((name, path, "password reference outside the write-only arguments"))
     assert hits == []
-    # every random_password reference lives in the data stack, in the two write-only arguments only
+    # every random_password reference lives in the data stack, in write-only arguments only: the
+    # server's and one secret's per generated value (admin password, app password, encryption key)
     refs = [(s, p) for s in STACKS for p, v in _strings(any_synth.stacks[s]) if "random_password." in v]
-    assert sorted(p.rsplit(".", 1)[-1] for _, p in refs) == ["administrator_password_wo", "value_wo"]
+    assert sorted(p.rsplit(".", 1)[-1] for _, p in refs) == ["administrator_password_wo", "value_wo", "value_wo", "value_wo"]
     assert {s for s, _ in refs} == {"data"}
 
 
@@ -201,14 +205,17 @@ def test_the_configured_deployers_may_write_secrets_and_the_secret_waits_for_the
     for grant in grants.values():
         assert grant["role_definition_name"] == "Key Vault Secrets Officer"
         assert grant["scope"] == _ref("azurerm_key_vault", vaults)
-    secret = delivered.one("data", "azurerm_key_vault_secret")
-    assert secret["name"] == "postgres-admin-password"
+    secrets = delivered.resources("data", "azurerm_key_vault_secret")
+    assert sorted(s["name"] for s in secrets.values()) == ["postgres-admin-password", "postgres-app-password",
+                                                           "ppm-encryption-key"]
+    (secret_id, secret), = [(k, s) for k, s in secrets.items() if s["name"] == "postgres-admin-password"]
     assert secret["key_vault_id"] == _ref("azurerm_key_vault", vaults)
     # The write waits ~2 minutes after the grants and the vault's private endpoint: RBAC propagation
     # (hashicorp/terraform-provider-azurerm#23927) and the endpoint's private DNS record
     # (hashicorp/terraform-provider-azurerm#18659) lag behind their resources.
     waits = delivered.resources("data", "time_sleep")
-    (wait_id, wait), = waits.items()
+    assert len(waits) == len(secrets)  # one wait per secret, each after the same grants
+    (wait_id, wait), = [(k, w) for k, w in waits.items() if "postgres-admin-password" in k]
     assert secret["depends_on"] == [f"time_sleep.{wait_id}"]
     assert wait["create_duration"] == "120s"
     (endpoint_id,) = [k for k, e in delivered.resources("data", "azurerm_private_endpoint").items()
@@ -341,7 +348,9 @@ REFERENCES = {
     "key_vault.id": ("azurerm_key_vault", "id", None),
     "key_vault.name": ("azurerm_key_vault", "name", None),
     "key_vault.tenant_id": ("azurerm_key_vault", "tenant_id", None),
-    "password_secret.name": ("azurerm_key_vault_secret", "name", None),
+    "password_secret.name": ("azurerm_key_vault_secret", "name", "postgres-admin-password"),
+    "app_password_secret.name": ("azurerm_key_vault_secret", "name", "postgres-app-password"),
+    "encryption_key_secret.name": ("azurerm_key_vault_secret", "name", "ppm-encryption-key"),
     "files.storage_account_name": ("azurerm_storage_account", "name", None),
     "files.resource_group_name": ("azurerm_storage_account", "resource_group_name", None),
     "files.share_name": ("azurerm_storage_share", "name", None),
@@ -368,7 +377,9 @@ def data_references(data_stack) -> dict[str, object]:
     return {"target": data_stack.postgres.target(metadata_database=pg.metadata_database,
                                                  usage_database=pg.usage_database),
             "key_vault": data_stack.key_vault.ref(), "files": data_stack.files.ref(),
-            "password_secret": data_stack.postgres_password_secret}
+            "password_secret": data_stack.postgres_password_secret,
+            "app_password_secret": data_stack.postgres_app_password_secret,
+            "encryption_key_secret": data_stack.encryption_key_secret}
 
 
 @pytest.mark.parametrize("field", sorted(REFERENCES))

@@ -191,13 +191,21 @@ def test_every_output_carrying_a_secret_is_sensitive(any_synth):
     assert not problems, "\n".join(problems)
 
 
-def test_generated_password_is_referenced_only_by_the_write_only_arguments(any_synth):
-    """The admin password is an ephemeral random_password referenced exactly twice: by the server's
-    administrator_password_wo and the vault secret's value_wo; no output, no other field."""
+@pytest.mark.parametrize("name, expected", [
+    ("postgres-admin-password", [("azurerm_key_vault_secret", "value_wo"),
+                                 ("azurerm_postgresql_flexible_server", "administrator_password_wo")]),
+    # Package Manager's login: only in Key Vault (the bootstrap Job sets it on the login in-cluster).
+    ("postgres-app-password", [("azurerm_key_vault_secret", "value_wo")]),
+    ("ppm-encryption-key", [("azurerm_key_vault_secret", "value_wo")]),
+])
+def test_generated_password_is_referenced_only_by_the_write_only_arguments(any_synth, name, expected):
+    """Each generated value is an ephemeral random_password referenced only by write-only arguments
+    (the admin password: the server's administrator_password_wo and its vault secret's value_wo); no
+    output, no other field."""
     stacks = any_synth.stacks
     passwords = {(s, n) for s, body in stacks.items() for n in body.get("ephemeral", {}).get("random_password", {})}
-    assert len(passwords) == 1, passwords
-    ((stack, name),) = passwords
+    assert passwords == {("data", "postgres-admin-password"), ("data", "postgres-app-password"),
+                         ("data", "ppm-encryption-key")}, passwords
     needle = f"random_password.{name}.result"
     uses = sorted(
         (rtype, field)
@@ -207,7 +215,18 @@ def test_generated_password_is_referenced_only_by_the_write_only_arguments(any_s
         for entry in by_name.values() if isinstance(entry, dict)
         for field, value in entry.items() if needle in json.dumps(value)
     )
-    assert uses == [("azurerm_key_vault_secret", "value_wo"), ("azurerm_postgresql_flexible_server", "administrator_password_wo")]
+    assert uses == expected
+
+
+def test_the_encryption_key_is_512_random_bytes_in_hex(any_synth):
+    """[PPM] appendix/encryption, rstudio/rskey crypt/key.go: a key is 512 bytes, hex-encoded; random_password
+    draws each character uniformly from the enabled classes (terraform-provider-random internal/random/string.go)."""
+    key = any_synth.stacks["data"]["ephemeral"]["random_password"]["ppm-encryption-key"]
+    assert key["length"] == 1024
+    # upper/lower off; numeric and special on (numeric left at the provider's default, true).
+    assert (key["upper"], key["lower"], key.get("numeric", True), key["special"]) == (False, False, True, True)
+    assert key["override_special"] == "abcdef"  # digits + a-f: exactly the 16 hex digits
+    assert key["min_lower"] == key["min_upper"] == key["min_numeric"] == key["min_special"] == 0  # uniform
 
 
 #: Arguments that may carry a generated secret: write-only ones, which Terraform never stores.

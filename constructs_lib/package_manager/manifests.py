@@ -162,9 +162,11 @@ def key_vault_secret_provider_class(
     secret name}``. The Secrets are created (and kept in step) by the driver only while
     a pod mounts a CSI volume that names this class ([CSI-KV] sync-with-k8s-secrets).
 
-    Access is through the add-on's user-assigned identity (``identity_client_id``), as in
-    [CSI-KV] identity-access-modes/user-assigned-msi-mode and [MS] aks
-    csi-secrets-store-identity-access; that identity needs "Key Vault Secrets User".
+    Access is through workload identity ([CSI-KV] identity-access-modes/workload-identity-mode,
+    [MS] aks csi-secrets-store-identity-access): ``identity_client_id`` is a user-assigned identity
+    federated to the service account of the pods that mount the class (``clientID``, and
+    ``tenantID``, not the deprecated ``tenantId``); it needs "Key Vault Secrets User" on each secret.
+    No ``useVMManagedIdentity``: the node-wide add-on identity is not used.
     """
     vault_objects = sorted({kv_name for keys in synced_secrets.values() for kv_name in keys.values()})
     # The provider reads `objects` as YAML whose `array` items are YAML documents again;
@@ -179,10 +181,9 @@ def key_vault_secret_provider_class(
             "provider": "azure",
             "parameters": {
                 "usePodIdentity": "false",
-                "useVMManagedIdentity": "true",
-                "userAssignedIdentityID": identity_client_id,
+                "clientID": identity_client_id,
                 "keyvaultName": key_vault_name,
-                "tenantId": tenant_id,
+                "tenantID": tenant_id,
                 "objects": objects,
             },
             "secretObjects": [

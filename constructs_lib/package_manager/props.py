@@ -15,6 +15,7 @@ from typing import Sequence
 
 from constructs_lib.facts import (CHART_VERSION, DNS_LABEL, DNS_NAME, KEY_VAULT_CERTIFICATE_URI, KEY_VAULT_SECRET_NAME,
                                   NGINX_SIZE)
+from constructs_lib.package_manager.bootstrap import POSTGRES_CLIENT_IMAGE, check_database_access
 from constructs_lib.package_manager.manifests import NFS_MOUNT_OPTIONS
 from constructs_lib.refs import KeyVaultRef, ManagedIdentityRef, NfsShareRef, PostgresTargetRef
 from constructs_lib.quantity import CPU_EXAMPLES, MEMORY_EXAMPLES, parse_non_negative
@@ -76,10 +77,26 @@ class PackageManagerReleaseProps:
     :param share: the shared NFS storage (:meth:`constructs_lib.nfs_share.NfsFileShare.ref`).
     :param key_vault: the vault the passwords and license come from
         (:meth:`constructs_lib.key_vault.PrivateKeyVault.ref`).
-    :param secrets_identity: the identity the Secrets Store CSI driver reads the vault as: the
-        cluster's Key Vault secrets provider (:meth:`constructs_lib.aks.AksCluster.secrets_provider_identity`).
-        It is granted "Key Vault Secrets User" on the vault.
-    :param postgres_password_secret_name: the Key Vault secret holding the PostgreSQL password.
+    :param app_identity: the workload identity the Package Manager pods' Secrets Store CSI mount reads
+        the vault as: a user-assigned identity federated to the release's service account
+        (:class:`constructs_lib.workload_identity.WorkloadIdentity`, subject
+        ``system:serviceaccount:<namespace>:<fullname>``). Granted "Key Vault Secrets User" on
+        exactly the secrets the pods read (``postgres_password_secret_name``, ``license_secret_name``,
+        ``encryption_key_secret_name``), never on the vault and never on the administrator password.
+    :param bootstrap_identity: the workload identity of the bootstrap Job (federated to
+        ``<fullname>-db-bootstrap``); granted "Key Vault Secrets User" on the administrator password
+        secret and ``postgres_password_secret_name`` only. Must differ from ``app_identity``.
+    :param postgres_password_secret_name: the Key Vault secret holding the password of
+        ``postgres.login``, Package Manager's own least-privilege login (not the administrator's).
+    :param postgres_admin_login: the server's administrator login, which only the bootstrap Job
+        uses; ``postgres.login`` must differ from it (and from the reserved names).
+    :param postgres_admin_password_secret_name: the Key Vault secret holding the administrator password.
+    :param encryption_key_secret_name: the Key Vault secret holding Package Manager's encryption key
+        (512 random bytes, hex), given to the pods as ``PACKAGEMANAGER_ENCRYPTION_KEY`` so every
+        replica uses the same key - none: each first start on an empty share generates
+        ``rstudio-pm.key`` (replicas may race).
+    :param bootstrap_image: the PostgreSQL client image of the bootstrap Job -
+        :data:`constructs_lib.package_manager.bootstrap.POSTGRES_CLIENT_IMAGE`; pin a digest here.
     :param license_secret_name: the Key Vault secret holding the license file, put there by an
         operator out of band - ``ppm-license``; pods stay in ContainerCreating until it exists.
     :param max_open_connections: ``PostgresPool.MaxOpenConnections`` per pod and pool - 50
@@ -160,8 +177,13 @@ class PackageManagerReleaseProps:
     postgres: PostgresTargetRef
     share: NfsShareRef
     key_vault: KeyVaultRef
-    secrets_identity: ManagedIdentityRef
+    app_identity: ManagedIdentityRef
+    bootstrap_identity: ManagedIdentityRef
     postgres_password_secret_name: str
+    postgres_admin_login: str
+    postgres_admin_password_secret_name: str
+    encryption_key_secret_name: str | None = None
+    bootstrap_image: str = POSTGRES_CLIENT_IMAGE
     license_secret_name: str = "ppm-license"
     max_open_connections: int = 50
     nfs_mount_options: Sequence[str] = NFS_MOUNT_OPTIONS
@@ -235,9 +257,16 @@ def validate(props: PackageManagerReleaseProps) -> None:
     req(bool(props.nfs_mount_options), "nfs_mount_options", list(props.nfs_mount_options),
         "at least one mount option (the default list is Posit's)")
 
-    for path, value in (("postgres_password_secret_name", props.postgres_password_secret_name),
-                        ("license_secret_name", props.license_secret_name)):
-        req(is_token(value) or bool(_KV_SECRET_NAME.fullmatch(value)), path, value, "1-127 letters, digits and hyphens")
+    secret_names = {"postgres_password_secret_name": props.postgres_password_secret_name,
+                    "postgres_admin_password_secret_name": props.postgres_admin_password_secret_name,
+                    "license_secret_name": props.license_secret_name}
+    if props.encryption_key_secret_name is not None:
+        secret_names["encryption_key_secret_name"] = props.encryption_key_secret_name
+    for path, value in secret_names.items():
+        req(is_token(value) or bool(_KV_SECRET_NAME.fullmatch(value)), path,
+            value if is_token(value) or _KV_SECRET_NAME.fullmatch(value) else "<redacted>",
+            "1-127 letters, digits and hyphens")
+    check_database_access(problems, props, secret_names)
 
     req(props.unhealthy_pod_eviction_policy in UNHEALTHY_POD_EVICTION_POLICIES, "unhealthy_pod_eviction_policy",
         props.unhealthy_pod_eviction_policy, " or ".join(UNHEALTHY_POD_EVICTION_POLICIES))

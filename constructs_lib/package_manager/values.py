@@ -35,6 +35,12 @@ from constructs_lib.package_manager.manifests import (
     key_vault_secret_provider_class,
     package_manager_network_policy,
 )
+from constructs_lib.package_manager.bootstrap import (
+    WORKLOAD_IDENTITY_CLIENT_ID,
+    WORKLOAD_IDENTITY_USE,
+    bootstrap_objects,
+    service_account_names,
+)
 from constructs_lib.package_manager.props import CHART, CLAIM_REQUEST_GIB, PackageManagerReleaseProps
 from constructs_lib.refs import PostgresTargetRef
 from constructs_lib.validation import is_token
@@ -51,6 +57,9 @@ SECRETS_MOUNT_PATH = "/mnt/secrets-store"
 #: [CH] the chart's default key of the license file inside ``license.file.secret``.
 LICENSE_KEY = "license.lic"
 POSTGRES_PASSWORD_KEY = "password"
+#: [PPM] admin guide appendix/encryption: the key (``rspm encrypt generate``'s output) as an env var.
+ENCRYPTION_KEY_ENV = "PACKAGEMANAGER_ENCRYPTION_KEY"
+ENCRYPTION_KEY_KEY = "rstudio-pm.key"
 #: Pod annotation carrying ``secret_version``: changing it changes the pod template (rollout).
 SECRET_VERSION_ANNOTATION = "ppm-aks-cdktf/secret-version"
 #: [K8S] topology-spread-constraints: the label Deployments put on each ReplicaSet's pods.
@@ -77,6 +86,9 @@ class ReleaseNames:
     persistent_volume: str
     secret_provider_class: str
     postgres_secret: str
+    encryption_key_secret: str
+    service_account: str
+    bootstrap_service_account: str
     license_secret: str
 
     @classmethod
@@ -90,12 +102,24 @@ class ReleaseNames:
             secret_provider_class=f"{fullname}-key-vault",
             # Not "<fullname>-license": the chart creates that Secret itself when license.key is set.
             postgres_secret=f"{fullname}-kv-postgres",
+            encryption_key_secret=f"{fullname}-kv-encryption-key",
+            service_account=service_account_names(fullname)[0],
+            bootstrap_service_account=service_account_names(fullname)[1],
             license_secret=f"{fullname}-kv-license",
         )
 
 
 def postgres_url(postgres: PostgresTargetRef, database: str) -> str:
-    """``postgres://<login>@<fqdn>:<port>/<db>?sslmode=require``: no password in the URL."""
+    """``postgres://<login>@<fqdn>:<port>/<db>?sslmode=require``: no password in the URL.
+
+    ``require`` (encrypted, server certificate not verified), not ``verify-full``: that Package
+    Manager's image trusts Azure's chain (DigiCert Global Root G2 / Microsoft RSA Root Certificate
+    Authority 2017) could not be shown. The image's Dockerfile for the tag the chart pulls
+    (``ubuntu-24.04``) is not in rstudio/rstudio-docker-products (only ``ubuntu2204``, whose base
+    installs ``ca-certificates``), and Package Manager is closed source, so whether its Go driver
+    verifies against the system pool or wants ``sslrootcert`` is unknown. The server enforces TLS
+    (``require_secure_transport``) and is reachable only inside the VNet. docs/app.md, "TLS to PostgreSQL".
+    """
     return f"postgres://{postgres.login}@{postgres.fqdn}:{postgres.port}/{database}?sslmode=require"
 
 
@@ -162,7 +186,13 @@ def chart_values(p: PackageManagerReleaseProps) -> dict[str, Any]:
                 _secret_env(POSTGRES_PASSWORD_ENV, names.postgres_secret, POSTGRES_PASSWORD_KEY),
                 # The same login for the usage database ([CH] UsageDataURL): same password.
                 _secret_env(POSTGRES_USAGE_PASSWORD_ENV, names.postgres_secret, POSTGRES_PASSWORD_KEY),
+                # One key for every replica ([PPM] appendix/encryption): none would make each first
+                # start on an empty share generate rstudio-pm.key, replicas racing.
+                *([_secret_env(ENCRYPTION_KEY_ENV, names.encryption_key_secret, ENCRYPTION_KEY_KEY)]
+                  if p.encryption_key_secret_name is not None else []),
             ],
+            # [WI] opts the pods into the workload identity webhook (labels are copied to the pod template).
+            "labels": {WORKLOAD_IDENTITY_USE: "true"},
             # Mounting the CSI volume is what makes the driver fetch and sync the Secrets.
             "volumes": [{
                 "name": "key-vault-secrets",
@@ -218,13 +248,32 @@ def chart_values(p: PackageManagerReleaseProps) -> dict[str, Any]:
                 namespace=p.namespace,
                 key_vault_name=p.key_vault.name,
                 tenant_id=p.key_vault.tenant_id,
-                identity_client_id=p.secrets_identity.client_id,
+                identity_client_id=p.app_identity.client_id,
                 synced_secrets={
                     names.postgres_secret: {POSTGRES_PASSWORD_KEY: p.postgres_password_secret_name},
                     names.license_secret: {LICENSE_KEY: p.license_secret_name},
+                    **({names.encryption_key_secret: {ENCRYPTION_KEY_KEY: p.encryption_key_secret_name}}
+                       if p.encryption_key_secret_name is not None else {}),
                 },
             ),
+            # The login bootstrap (a pre-install/pre-upgrade hook): the only reader of the admin password.
+            *bootstrap_objects(
+                fullname=names.fullname, namespace=p.namespace, image=p.bootstrap_image,
+                postgres_fqdn=p.postgres.fqdn, postgres_port=p.postgres.port,
+                admin_login=p.postgres_admin_login, app_login=p.postgres.login,
+                metadata_database=p.postgres.metadata_database, usage_database=p.postgres.usage_database,
+                key_vault_name=p.key_vault.name, tenant_id=p.key_vault.tenant_id,
+                identity_client_id=p.bootstrap_identity.client_id,
+                admin_password_secret_name=p.postgres_admin_password_secret_name,
+                app_password_secret_name=p.postgres_password_secret_name,
+            ),
         ],
+        # [CH] templates/serviceaccount.yaml: the pods' service account, federated to app_identity.
+        "serviceAccount": {
+            "create": True,
+            "name": names.service_account,
+            "annotations": {WORKLOAD_IDENTITY_CLIENT_ID: p.app_identity.client_id},
+        },
     }
     if p.pre_stop_sleep_seconds:
         # [K8S] container-lifecycle-hooks: the sleep action (no binary needed in the image). The

@@ -73,12 +73,16 @@ reveal_type(AksCluster.secrets_provider_identity)  # R: -> constructs_lib.refs.M
 # The helm provider is an argument of the construct, not of its props (0.2.0).
 props = PackageManagerReleaseProps(
     chart_version="0.20.4", hostname="packages.example.com",
-    postgres=PostgresTargetRef(fqdn="db.example.com", login="admin", metadata_database="ppm", usage_database="usage"),
+    postgres=PostgresTargetRef(fqdn="db.example.com", login="ppm", metadata_database="ppm", usage_database="usage"),
     share=files.ref(), key_vault=KeyVaultRef(id="kv-id", name="kv", tenant_id="tenant"),
-    secrets_identity=ManagedIdentityRef(client_id="client", object_id="object"),
-    postgres_password_secret_name="postgres-password")
+    app_identity=ManagedIdentityRef(client_id="client", object_id="object"),
+    bootstrap_identity=ManagedIdentityRef(client_id="client-2", object_id="object-2"),
+    postgres_password_secret_name="postgres-app-password", postgres_admin_login="ppmadmin",
+    postgres_admin_password_secret_name="postgres-admin-password")
 PackageManagerRelease(stack, "ppm", props, provider=None)
 PackageManagerReleaseProps(chart_version="0.20.4", hostname="packages.example.com",  # E: call-arg
                            postgres=props.postgres, share=props.share, key_vault=props.key_vault,
-                           secrets_identity=props.secrets_identity, postgres_password_secret_name="pw",
+                           app_identity=props.app_identity, bootstrap_identity=props.bootstrap_identity,
+                           postgres_password_secret_name="pw", postgres_admin_login="ppmadmin",
+                           postgres_admin_password_secret_name="postgres-admin-password",
                            provider=None)  # the 0.1.0 place of the helm provider
