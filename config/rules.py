@@ -539,6 +539,39 @@ def _runner_reaches_api_server(cfg):
                       "its VNet): or run the deploy inside the VNet (delivery.runner.location: vnet)")
 
 
+@rule("DEL-006", "One principal both deploys and plans, or is listed twice",
+      "least privilege: plan identities must read no secret (docs/delivery.md \"Plan identities\"), and one grant "
+      "per principal and role")
+def _principals_apart(cfg):
+    d = cfg.delivery
+    for key, ids in (("delivery.deployer_principal_ids", d.deployer_principal_ids),
+                     ("delivery.plan_principal_ids", d.plan_principal_ids)):
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            yield Problem(key, twice, "each principal id once")
+    both = sorted(set(d.deployer_principal_ids) & set(d.plan_principal_ids))
+    if both:
+        yield Problem("delivery.plan_principal_ids", both,
+                      "ids not also in delivery.deployer_principal_ids: a plan identity gets only read-only grants, "
+                      "and a deployer's (Key Vault Secrets Officer, cluster admin) would reach pull-request code")
+
+
+#: [GH] actions "Using GitHub-hosted runners": these labels pick GitHub's machines, which have no fixed
+#: egress and sit outside the VNet (they can reach neither the state nor the vault nor the API server).
+GITHUB_HOSTED_LABELS = ("ubuntu-latest", "ubuntu-24.04", "ubuntu-22.04", "windows-latest", "macos-latest")
+
+
+@rule("DEL-007", "Plan and deploy jobs on GitHub-hosted runners",
+      "docs/delivery.md \"Where the deploy runs\": the jobs must run where delivery.runner says")
+def _self_hosted_labels(cfg):
+    labels = cfg.delivery.github_runner_labels
+    hosted = [label for label in labels if label in GITHUB_HOSTED_LABELS]
+    if hosted:
+        yield Problem("delivery.github_runner_labels", labels,
+                      f"self-hosted runner labels (no {', '.join(hosted)}): a GitHub-hosted runner cannot reach the "
+                      "state account, the vault or the API server")
+
+
 def check(cfg: EnvironmentConfig) -> list[Problem]:
     """Run every rule; return all problems (empty when the config is acceptable)."""
     return [dataclasses.replace(problem, default=_is_default(cfg, problem.path))

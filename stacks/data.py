@@ -20,7 +20,7 @@ from constructs_lib.ephemeral import EphemeralPassword
 from constructs_lib.key_vault import KeyVaultProps, PrivateKeyVault
 from constructs_lib.nfs_share import NfsFileShare, NfsFileShareProps
 from constructs_lib.postgres import PostgresFlexibleServer, PostgresFlexibleServerProps
-from stacks.base import PpmStack
+from stacks.base import PpmStack, with_runner_egress
 from stacks.network import POSTGRES_SUBNET, NetworkStack
 
 #: Name of the Key Vault secret holding the PostgreSQL administrator password.
@@ -40,10 +40,7 @@ _HA_MODES = {"zone_redundant": "ZoneRedundant", "same_zone": "SameZone", "disabl
 def vault_ip_ranges(cfg: EnvironmentConfig) -> list[str]:
     """Who passes the vault's firewall: ``key_vault.deployer_ip_ranges`` plus external runners' egress.
     Runners inside the VNet use the vault's private endpoint (the NSG admits the runner subnet)."""
-    runner = cfg.delivery.runner
-    egress = list(runner.egress_cidrs) if runner.location == "external" else []
-    extra = list(cfg.key_vault.deployer_ip_ranges)
-    return extra + [cidr for cidr in egress if cidr not in extra]
+    return with_runner_egress(cfg, list(cfg.key_vault.deployer_ip_ranges))
 
 
 class DataStack(PpmStack):

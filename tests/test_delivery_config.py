@@ -37,6 +37,9 @@ BAD_DELIVERY = [
      "delivery.runner.location: got 'cloud'; allowed: 'vnet' or 'external'"),
     ("external-without-egress", "small", {"delivery.runner.egress_cidrs": []},
      "delivery.runner.egress_cidrs: got []; the external runners' fixed public egress"),
+    ("principal-listed-twice", "reference", {"delivery.deployer_principal_ids": [
+        "11111111-1111-4111-8111-111111111111", "11111111-1111-4111-8111-111111111111"]},
+     "delivery.deployer_principal_ids: got ['11111111-1111-4111-8111-111111111111']; each principal id once"),
     ("subscription-not-a-guid", "reference", {"subscription_id": "my-subscription"},
      "subscription_id: got 'my-subscription'; allowed: a GUID"),
 ]
