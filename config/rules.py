@@ -362,12 +362,12 @@ def _aks_version_pin(cfg):
                       f"{c.automatic_upgrade_channel!r} (the channel moves the patch; the next apply would try to go back)")
 
 
-@rule("APP-001", "TLS on without a certificate", "[MS] aks/app-routing-dns-ssl (tls-cert-keyvault-uri annotation)")
+@rule("APP-001", "Two certificates named for the ingress", "[MS] aks/app-routing-dns-ssl (one tls-cert-keyvault-uri per ingress)")
 def _app_tls(cfg):
     tls = cfg.app.tls
-    if tls.enabled and not tls.key_vault_certificate_uri:
-        yield Problem("app.tls.key_vault_certificate_uri", None,
-                      "the Key Vault certificate URI (https://<vault>.vault.azure.net/certificates/<name>) when app.tls.enabled")
+    if tls.key_vault_certificate_uri and "certificate_name" in tls.model_fields_set:
+        yield Problem("app.tls.certificate_name", tls.certificate_name,
+                      "unset when app.tls.key_vault_certificate_uri names the certificate (one of the two)")
 
 
 @rule("APP-002", "Certificate configured while TLS is off",

@@ -295,8 +295,13 @@ class TlsConfig(Strict):
     """TLS at the ingress. There is no Secret name to choose: the application-routing add-on
     syncs the certificate into ``keyvault-<ingress name>`` ([MS] aks/app-routing-dns-ssl)."""
 
+    #: Off only by explicit choice; plain HTTP open to the Internet is refused anyway (NET-006).
     enabled: bool = False
-    #: Key Vault certificate URI the application-routing add-on serves for app.hostname.
+    #: The certificate in the data stack's Key Vault that the application-routing add-on serves for
+    #: app.hostname (import it there before the app stack: docs/app.md "TLS"); the app stack grants the
+    #: add-on's identity read access to this one certificate.
+    certificate_name: Annotated[str, _pattern(az.KEY_VAULT_SECRET_NAME, "1-127 letters, digits and hyphens")] = "ppm-tls"
+    #: Instead: a certificate in another vault, by URI (its read access for the add-on is yours to grant).
     key_vault_certificate_uri: Annotated[str, _pattern(
         az.KEY_VAULT_CERTIFICATE_URI, "https://<vault>.vault.azure.net/certificates/<name>[/<version>]")] | None = None
 

@@ -31,6 +31,7 @@ from constructs_lib.package_manager.props import PackageManagerReleaseProps, Pod
 from constructs_lib.package_manager.bootstrap import service_account_names
 from constructs_lib.package_manager.release import PackageManagerRelease
 from constructs_lib.package_manager.values import chart_fullname
+from constructs_lib.rbac import grant_role
 from constructs_lib.workload_identity import WorkloadIdentity, WorkloadIdentityProps
 from stacks.base import PpmStack
 from stacks.cluster import ClusterStack
@@ -60,13 +61,14 @@ class AppStack(PpmStack):
             for purpose, service_account in (("ppm", app_sa), ("ppm-db-bootstrap", bootstrap_sa))
         }
         res = app.resources
+        self.certificate_uri = self._tls_certificate(cfg, cluster, data)
         self.package_manager = PackageManagerRelease(self, "package-manager", PackageManagerReleaseProps(
             chart_version=app.chart_version,
             hostname=app.hostname,
             namespace=app.namespace,
             replicas=app.replicas,
             spread_across_zones=app.spread_across_zones,
-            tls_certificate_uri=app.tls.key_vault_certificate_uri if app.tls.enabled else None,
+            tls_certificate_uri=self.certificate_uri,
             max_upload_size=app.max_upload_size,
             sandboxing=app.sandboxing,
             # The NetworkPolicy's egress: PostgreSQL, and the NFS share and Key Vault endpoints.
@@ -92,3 +94,20 @@ class AppStack(PpmStack):
             encryption_key_secret_name=data.encryption_key_secret.name,
             license_secret_name=app.license_secret_name,
         ), provider=self.helm.resource)
+
+    def _tls_certificate(self, cfg: EnvironmentConfig, cluster: ClusterStack, data: DataStack) -> str | None:
+        """The certificate the application-routing add-on serves: a URI from config, or app.tls.certificate_name
+        in the data stack's vault, which the add-on's identity may then read, that certificate only."""
+        tls = cfg.app.tls
+        if not tls.enabled:
+            return None
+        if tls.key_vault_certificate_uri:
+            return tls.key_vault_certificate_uri
+        vault, reader = data.key_vault.ref(), cluster.aks.app_routing_identity()
+        # [MS] aks/app-routing-dns-ssl: the add-on reads the certificate, whose key it fetches as the
+        # certificate's backing secret; both scoped to this certificate ([MS] key-vault/general/rbac-guide).
+        for kind, role in (("certificates", "Key Vault Certificate User"), ("secrets", "Key Vault Secrets User")):
+            grant_role(self, f"app-routing-{kind}", target_scope=f"{vault.id}/{kind}/{tls.certificate_name}", role=role,
+                       principal_id=reader.object_id, principal_type="ServicePrincipal",
+                       description="The application-routing add-on serves Package Manager's TLS certificate")
+        return f"{data.key_vault.vault_uri}certificates/{tls.certificate_name}"

@@ -264,7 +264,9 @@ def _grants(any_synth) -> dict[str, set[str]]:
     feds = {f["parent_id"]: f["subject"].rsplit(":", 1)[1]
             for f in any_synth.resources("app", "azurerm_federated_identity_credential").values()}
     grants: dict[str, set[str]] = {}
-    for role in any_synth.resources("app", "azurerm_role_assignment").values():
+    for key, role in any_synth.resources("app", "azurerm_role_assignment").items():
+        if key.startswith("app-routing-"):  # the TLS certificate's reader (test_tls_certificate_...)
+            continue
         assert role["role_definition_name"] == "Key Vault Secrets User"
         m = _SECRET_SCOPE.fullmatch(role["scope"])
         assert m, f"not a single secret's scope: {role['scope']}"
@@ -287,7 +289,8 @@ def test_each_identity_reads_exactly_its_secrets(any_synth, release, cfg):
     # Helm runs only after a wait that starts when the grants exist (and restarts if one is replaced).
     (sleep_key, sleep), = any_synth.resources("app", "time_sleep").items()
     assert release["depends_on"] == [f"time_sleep.{sleep_key}"]
-    grant_ids = {f"${{azurerm_role_assignment.{k}.id}}" for k in any_synth.resources("app", "azurerm_role_assignment")}
+    grant_ids = {f"${{azurerm_role_assignment.{k}.id}}" for k in any_synth.resources("app", "azurerm_role_assignment")
+                 if not k.startswith("app-routing-")}
     assert {v for k, v in sleep["triggers"].items() if k.startswith("key_vault_access")} == grant_ids
     assert int(sleep["create_duration"].rstrip("s")) >= 180
     assert "time" in any_synth.stacks["app"]["terraform"]["required_providers"]
@@ -402,10 +405,29 @@ def test_ingress_is_the_app_routing_class_for_the_configured_host(values, cfg):
     assert ingress["enabled"] is True
     assert ingress["ingressClassName"] == "webapprouting.kubernetes.azure.com"
     assert [h["host"] for h in ingress["hosts"]] == [cfg.app.hostname]
-    assert cfg.app.tls.enabled is False and "tls" not in ingress  # both shipped configs: TLS off
     # The upload limit from the config (both shipped configs: the 2g default; NGINX's own is 1m).
-    assert ingress["annotations"] == {"nginx.ingress.kubernetes.io/proxy-body-size": cfg.app.max_upload_size}
+    assert ingress["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"] == cfg.app.max_upload_size
     assert cfg.app.max_upload_size == "2g"
+
+
+def test_tls_is_on_in_the_reference_with_the_data_vaults_certificate(any_synth, values, cfg):
+    """Reference: HTTPS with app.tls.certificate_name from the data stack's vault, read by the app-routing
+    add-on's identity on that certificate only; small: plain HTTP by explicit choice."""
+    ingress = values["ingress"]
+    if not cfg.app.tls.enabled:
+        assert "tls" not in ingress and "kubernetes.azure.com/tls-cert-keyvault-uri" not in ingress["annotations"]
+        assert not [k for k in any_synth.resources("app", "azurerm_role_assignment") if k.startswith("app-routing-")]
+        return
+    assert ingress["tls"] == [{"hosts": [cfg.app.hostname], "secretName": "keyvault-rstudio-pm"}]
+    uri = ingress["annotations"]["kubernetes.azure.com/tls-cert-keyvault-uri"]
+    vault_uri, name = uri.split("}certificates/")
+    assert name == cfg.app.tls.certificate_name
+    assert origin(any_synth, vault_uri + "}").endswith(".vault_uri}")
+    grants = {k: g for k, g in any_synth.resources("app", "azurerm_role_assignment").items() if k.startswith("app-routing-")}
+    assert {g["role_definition_name"]: g["scope"].rsplit("/", 2)[1:] for g in grants.values()} == {
+        "Key Vault Certificate User": ["certificates", name], "Key Vault Secrets User": ["secrets", name]}
+    for grant in grants.values():
+        assert origin(any_synth, grant["principal_id"]).endswith(".web_app_routing[0].web_app_routing_identity[0].object_id}")
 
 
 # --- network policy ----------------------------------------------------------------------------
@@ -470,8 +492,9 @@ def _with_app(tmp_path, **tls) -> str:
 
 
 @pytest.mark.parametrize("tls, message", [
-    ({"enabled": True}, "app.tls.key_vault_certificate_uri: not set"),
-    ({"key_vault_certificate_uri": "https://kv-certs.vault.azure.net/certificates/packages"}, "app.tls.enabled"),
+    ({"enabled": False, "key_vault_certificate_uri": "https://kv-certs.vault.azure.net/certificates/packages"},
+     "app.tls.enabled"),
+    ({"enabled": True, "certificate_name": "a b"}, "app.tls.certificate_name"),
     ({"enabled": True, "key_vault_certificate_uri": "https://example.com/packages"}, "app.tls.key_vault_certificate_uri"),
     ({"secret_name": "ppm-tls"}, "app.tls.secret_name"),
 ])

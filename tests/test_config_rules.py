@@ -48,7 +48,7 @@ CASES: dict[str, tuple[str, dict[str, Any], str]] = {
                 "network.aks_nodes_subnet: got '10.40.0.0/28'; at least 16 usable addresses for 3 nodes with surge"),
     "NET-005": ("reference", {"cluster.dns_service_ip": "172.17.0.10"},
                 "cluster.dns_service_ip: got '172.17.0.10'; an address inside cluster.service_cidr 172.16.0.0/16"),
-    "NET-006": ("reference", {"network.ingress_allowed_sources": ["Internet"]},
+    "NET-006": ("reference", {"network.ingress_allowed_sources": ["Internet"], "app.tls.enabled": False},
                 "network.ingress_allowed_sources: got ['Internet']; no Internet, '*', AzureCloud or /8-or-wider source "
                 "while app.tls.enabled is false (port 80 would be open to the Internet): enable TLS"),
     "PG-001": ("reference", {"postgres.storage_gib": 100}, "postgres.storage_gib: got 100; one of 32, 64, 128"),
@@ -91,9 +91,10 @@ CASES: dict[str, tuple[str, dict[str, Any], str]] = {
     "AKS-003": ("small", {"app.replicas": 2}, "app.replicas: got 2; at most the user pool's node count (1)"),
     "AKS-004": ("reference", {"cluster.kubernetes_version": "1.33.2"},
                 "cluster.kubernetes_version: got '1.33.2'; a minor version such as '1.33'"),
-    "APP-001": ("reference", {"app.tls.enabled": True},
-                "; the Key Vault certificate URI (https://<vault>.vault.azure.net/certificates/<name>) when app.tls.enabled"),
-    "APP-002": ("reference", {"app.tls.key_vault_certificate_uri": "https://kv-x.vault.azure.net/certificates/ppm"},
+    "APP-001": ("reference", {"app.tls.key_vault_certificate_uri": "https://kv-x.vault.azure.net/certificates/ppm",
+                              "app.tls.certificate_name": "other"},
+                "app.tls.certificate_name: got 'other'; unset when app.tls.key_vault_certificate_uri names the certificate"),
+    "APP-002": ("small", {"app.tls.key_vault_certificate_uri": "https://kv-x.vault.azure.net/certificates/ppm"},
                 "app.tls.enabled: got False"),
     "APP-003": ("reference", {"app.resources.cpu_request": "4"},
                 "app.resources.cpu_request: got '4'; at most 3.41 CPU: 2 pod(s) per Standard_D8_v5 node during an upgrade"),
@@ -152,12 +153,13 @@ def test_app_003_refuses_memory_limits_that_overcommit_the_node_during_a_surge()
 
 
 def test_a_problem_about_a_value_the_user_did_not_write_says_it_is_the_default():
-    # app.tls.key_vault_certificate_uri is left out (its default None), app.resources.cpu_request is written.
-    data = mutate("reference", {"app.tls.enabled": True, "app.resources.cpu_request": "4"})
+    # small.yaml leaves app.tls out (enabled: the default False), app.resources.cpu_request is written.
+    data = mutate("small", {"app.tls.key_vault_certificate_uri": "https://kv-x.vault.azure.net/certificates/ppm",
+                            "app.resources.cpu_request": "4"})
     with pytest.raises(ConfigError) as err:
         parse_config(data, "bad.yaml")
     lines = {line.split(":", 1)[0]: line for line in err.value.problems}
-    assert "app.tls.key_vault_certificate_uri: not set; the Key Vault certificate URI" in lines["app.tls.key_vault_certificate_uri"]
+    assert "app.tls.enabled: got False (the default); true to serve" in lines["app.tls.enabled"]
     assert "got '4'; at most" in lines["app.resources.cpu_request"]  # the user's own value: no such note
     # A whole section left out counts too: reference.yaml writes no app.resources, so the request is the default.
     data = mutate("reference", {"cluster.vm_size": "Standard_D4ds_v5"})

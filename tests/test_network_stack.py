@@ -111,9 +111,11 @@ def test_ingress_rules_target_the_load_balancer_ip_not_the_node_subnet(any_synth
 
 def test_plain_http_is_open_only_while_tls_is_off_and_only_to_the_configured_sources(any_synth):
     cfg = load_config(CONFIGS[any_synth.name])
-    assert cfg.app.tls.enabled is False  # both shipped configs serve plain HTTP (the variant below covers TLS)
     ingress = _rules(any_synth.stacks["network"], "nsg-aks-nodes")
-    assert set(ingress) == {"allow-https-ingress", "allow-http-ingress"}
+    if cfg.app.tls.enabled:  # reference: HTTPS only, port 80 closed
+        assert set(ingress) == {"allow-https-ingress"}
+        return
+    assert set(ingress) == {"allow-https-ingress", "allow-http-ingress"}  # small: plain HTTP by explicit choice
     http = ingress["allow-http-ingress"]
     assert (http["destination_port_range"], http["access"], http["protocol"], http["priority"]) == ("80", "Allow", "Tcp", 110)
     assert _sources(http) == cfg.network.ingress_allowed_sources == ["203.0.113.0/24"]
@@ -215,6 +217,7 @@ def test_management_sources_reach_the_private_endpoints_on_https_before_the_deny
 
 def test_http_open_to_the_internet_without_tls_is_refused():
     data = yaml.safe_load(CONFIGS["reference"].read_text())
+    data["app"]["tls"] = {"enabled": False}
     for sources in (["Internet"], ["*"], ["AzureCloud"], ["203.0.113.0/24", "0.0.0.0/0"], ["0.0.0.0/1", "128.0.0.0/1"]):
         data["network"]["ingress_allowed_sources"] = sources
         with pytest.raises(ConfigError) as err:

@@ -342,6 +342,11 @@ class AksCluster(Construct):
         """A reference for consumers in other stacks (e.g. :class:`constructs_lib.aks.helm.AksHelmProvider`)."""
         return AksClusterRef(name=self.resource.name, resource_group_name=self.props.resource_group_name)
 
+    def app_routing_identity(self) -> ManagedIdentityRef:
+        """The application-routing add-on's identity (it reads the ingress certificates from Key Vault)."""
+        identity = self.resource.web_app_routing.web_app_routing_identity.get(0)
+        return ManagedIdentityRef(client_id=identity.client_id, object_id=identity.object_id)
+
     def secrets_provider_identity(self) -> ManagedIdentityRef:
         """The Key Vault secrets provider (Secrets Store CSI add-on) identity."""
         return ManagedIdentityRef(client_id=self.secrets_provider_client_id, object_id=self.secrets_provider_object_id)
