@@ -553,6 +553,25 @@ def license_findings(cfg: EnvironmentConfig, env: Mapping[str, str]) -> list[str
     return [f"license secret: could not read {name} in vault {vault} ({result.first_error_line()}): {where}"]
 
 
+def certificate_findings(cfg: EnvironmentConfig, env: Mapping[str, str]) -> list[str]:
+    """The ingress certificate (app.tls.certificate_name) in the data stack's vault, when TLS is on and no other
+    vault's URI is configured: the application-routing add-on serves it (docs/app.md "TLS")."""
+    tls = cfg.app.tls
+    if not tls.enabled or tls.key_vault_certificate_uri:
+        return []
+    vault = Names(environment=cfg.environment, salt=cfg.state.storage_account).key_vault()
+    result = az(["keyvault", "certificate", "show", "--vault-name", vault, "--name", tls.certificate_name,
+                 "--query", "id"], env)
+    if result.ok:
+        return []
+    if "CertificateNotFound" in result.stderr:
+        return [f"TLS certificate: vault {vault} has no certificate {tls.certificate_name} (app.tls.certificate_name), "
+                f"which the ingress serves for {cfg.app.hostname}: `az keyvault certificate import --vault-name {vault} "
+                f"--name {tls.certificate_name} --file ./packages.pfx` (from the runner, as for the license)"]
+    return [f"TLS certificate: could not read {tls.certificate_name} in vault {vault} ({result.first_error_line()}): "
+            "see the license secret's finding for the network path, or import it first"]
+
+
 def azure_findings(cfg: EnvironmentConfig, stacks: Sequence[str], env: Mapping[str, str], applies: bool = True,
                    ci_identity: bool = False) -> Report:
     """The Azure group through the `az` login; ``applies`` False (a plan) skips the license secret."""
@@ -574,6 +593,7 @@ def azure_findings(cfg: EnvironmentConfig, stacks: Sequence[str], env: Mapping[s
     notes = []
     if "app" in stacks and applies:
         findings += license_findings(cfg, env)
+        findings += certificate_findings(cfg, env)
     elif "app" in stacks:
         notes.append("License secret not checked: a plan applies nothing (and plan identities may not read secrets).")
     name = account.data.get("name")

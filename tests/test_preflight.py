@@ -57,7 +57,8 @@ FAKE_KUBELOGIN = "#!/bin/sh\nexit 0\n"
 
 #: Every check passes: a first rollout (no cluster yet) with quota, a ZR-capable SKU and the license in place.
 ALL_GOOD = ["account-show", "provider-show-registered", "feature-show-encryptionathost-registered",
-            "vm-list-usage-eastus2", "aks-show-notfound", "postgres-list-skus-eastus2", "keyvault-secret-show-id"]
+            "vm-list-usage-eastus2", "aks-show-notfound", "postgres-list-skus-eastus2", "keyvault-secret-show-id",
+            "keyvault-certificate-show-id"]
 
 
 def _bin(tmp_path: Path, *tools: str, terraform_version: str = "1.11.4") -> Path:
@@ -177,8 +178,10 @@ def test_all_good_exits_0_and_ran_every_check_once(tmp_path):
     assert calls[0] == "az account show --output json"
     assert sorted(c.split()[4] for c in calls if c.startswith("az provider show")) == sorted(
         {ns for s in preflight.DEFAULT_STACKS for ns in preflight.PROVIDERS[s]})
-    assert len(calls) == len(set(calls)) == 1 + 9 + 5  # account, 9 providers, feature, usage, aks, skus, secret
+    # account, 9 providers, feature, usage, aks, skus, license secret, TLS certificate
+    assert len(calls) == len(set(calls)) == 1 + 9 + 6
     assert f"az keyvault secret show --vault-name {VAULT} --name ppm-license --query id --output json" in calls
+    assert f"az keyvault certificate show --vault-name {VAULT} --name ppm-tls --query id --output json" in calls
 
 
 def test_run_raises_preflight_failed_listing_findings_one_line_each(tmp_path):
@@ -406,3 +409,12 @@ def test_stacks_as_words_or_one_string_and_unknown_names(tmp_path):
     assert "--stacks: unknown stack(s) 'dta'; allowed: state, network, data, cluster, app" in result.stderr
     with pytest.raises(ValueError, match="unknown stack"):
         preflight.run(["ghost"], "make deploy", env={"PATH": ""}, config_path=_config(tmp_path))
+
+
+def test_a_missing_tls_certificate_gives_the_exact_import_command(tmp_path):
+    """Reference: TLS on with the data vault's certificate, which must exist before app (the ingress serves it)."""
+    fixtures = ["keyvault-certificate-show-notfound", *ALL_GOOD]
+    assert _findings(tmp_path, fixtures, stacks=["app"]) == [
+        f"TLS certificate: vault {VAULT} has no certificate ppm-tls (app.tls.certificate_name), which the ingress serves "
+        f"for packages.corp.contoso.com: `az keyvault certificate import --vault-name {VAULT} --name ppm-tls --file "
+        "./packages.pfx` (from the runner, as for the license)"]
