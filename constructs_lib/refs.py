@@ -80,7 +80,11 @@ class ManagedIdentityRef:
 
     :param client_id: what a workload authenticates as (e.g. a SecretProviderClass's identity).
     :param object_id: its principal (object) id, the subject of role assignments.
+    :param federated_credential_id: the federated identity credential that lets a Kubernetes service
+        account sign in as it - none (identities that are not federated). Consumers wait for it before
+        starting pods that use it.
     """
 
     client_id: str
     object_id: str
+    federated_credential_id: str | None = None

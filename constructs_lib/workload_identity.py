@@ -97,4 +97,5 @@ class WorkloadIdentity(Construct):
     def ref(self) -> ManagedIdentityRef:
         """``client_id`` for the workload (service account annotation, SecretProviderClass ``clientID``),
         ``object_id`` for role assignments."""
-        return ManagedIdentityRef(client_id=self.resource.client_id, object_id=self.resource.principal_id)
+        return ManagedIdentityRef(client_id=self.resource.client_id, object_id=self.resource.principal_id,
+                                  federated_credential_id=self.federation.id)

@@ -104,10 +104,10 @@ class AppStack(PpmStack):
         if tls.key_vault_certificate_uri:
             return tls.key_vault_certificate_uri
         vault, reader = data.key_vault.ref(), cluster.aks.app_routing_identity()
-        # [MS] aks/app-routing-dns-ssl: the add-on reads the certificate, whose key it fetches as the
-        # certificate's backing secret; both scoped to this certificate ([MS] key-vault/general/rbac-guide).
-        for kind, role in (("certificates", "Key Vault Certificate User"), ("secrets", "Key Vault Secrets User")):
-            grant_role(self, f"app-routing-{kind}", target_scope=f"{vault.id}/{kind}/{tls.certificate_name}", role=role,
-                       principal_id=reader.object_id, principal_type="ServicePrincipal",
-                       description="The application-routing add-on serves Package Manager's TLS certificate")
+        # The add-on's SecretProviderClass reads the certificate and its key as the certificate's backing
+        # secret (objectType secret: Azure/aks-app-routing-operator pkg/controller/keyvault/spc/reconcile.go),
+        # so Key Vault Secrets User on that one secret is all it needs ([MS] key-vault/general/rbac-guide).
+        grant_role(self, "app-routing-secrets", target_scope=f"{vault.id}/secrets/{tls.certificate_name}",
+                   role="Key Vault Secrets User", principal_id=reader.object_id, principal_type="ServicePrincipal",
+                   description="The application-routing add-on serves Package Manager's TLS certificate")
         return f"{data.key_vault.vault_uri}certificates/{tls.certificate_name}"

@@ -337,3 +337,11 @@ def test_output_sensitivity_check_catches_a_planted_output():
     }
     flagged = {p.split("'")[1] for p in unsensitive_secret_outputs(stack)}
     assert flagged == {"password", "secret", "license", "dsn", "kubeconfig", "key"}
+
+
+def test_no_stack_keeps_a_generated_secret_in_state(synths, state_synths):
+    """Every stack of both configs, the state stack included: no managed random_password anywhere."""
+    documents = [(f"{n}/{s}", doc) for n, synth in synths.items() for s, doc in synth.stacks.items()]
+    documents += [(f"{n}/state", synth.doc) for n, synth in state_synths.items()]
+    for where, doc in documents:
+        assert "random_password" not in doc.get("resource", {}), where

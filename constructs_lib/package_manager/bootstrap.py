@@ -39,10 +39,12 @@ from constructs_lib.validation import Problems, is_token
 if TYPE_CHECKING:
     from constructs_lib.package_manager.props import PackageManagerReleaseProps
 
-#: A small PostgreSQL client image (psql 16 speaks to servers 13-17). Pinned by tag: no registry was
-#: reachable to resolve a digest; pass ``bootstrap_image="postgres:16-alpine@sha256:<digest>"`` to pin
-#: one (``docker buildx imagetools inspect postgres:16-alpine``).
-POSTGRES_CLIENT_IMAGE = "docker.io/library/postgres:16-alpine"
+#: A small PostgreSQL client image (psql 16 speaks to servers 13-17), pinned by digest: the Job holds the
+#: administrator password, so a mutable tag would hand it to whoever can move the tag. The digest is the
+#: postgres:16-alpine image as several public projects pin it (it could not be resolved here, offline);
+#: check it, or pin your own mirror in ACR: ``docker buildx imagetools inspect postgres:16-alpine``.
+POSTGRES_CLIENT_IMAGE = ("docker.io/library/postgres:16-alpine"
+                         "@sha256:57c72fd2a128e416c7fcc499958864df5301e940bca0a56f58fddf30ffc07777")
 #: The ``postgres`` user of the Alpine-based image (uid/gid 70).
 POSTGRES_CLIENT_UID = 70
 
@@ -121,12 +123,17 @@ $$;
 #: value to what it must be), variables ``app_login``, ``metadata_db``, ``usage_db``; it reads the
 #: login's password from the mounted file with a psql backtick, so it never appears in a process list.
 BOOTSTRAP_SQL = f"""\\set ON_ERROR_STOP on
-\\set app_password `cat {MOUNT_PATH}/{APP_PASSWORD_FILE}`
 SELECT set_config('ppm_bootstrap.app_login', :'app_login', false) AS app_login \\gset
 SELECT format('CREATE ROLE %I LOGIN', :'app_login')
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'app_login') \\gexec
-ALTER ROLE :"app_login" WITH LOGIN NOCREATEDB NOCREATEROLE PASSWORD :'app_password';
+ALTER ROLE :"app_login" WITH LOGIN NOCREATEDB NOCREATEROLE;
+-- The password is sent only when the login does not already sign in with it (a new login or a rotation):
+-- a statement that carries it could reach the server log (log_statement ddl/all, a failing statement).
+\\if :set_password
+\\set app_password `cat {MOUNT_PATH}/{APP_PASSWORD_FILE}`
+ALTER ROLE :"app_login" PASSWORD :'app_password';
 \\unset app_password
+\\endif
 -- PostgreSQL 16: the creator holds only ADMIN OPTION on the role; ALTER DATABASE ... OWNER TO needs SET ROLE.
 GRANT :"app_login" TO CURRENT_USER;
 ALTER DATABASE :"metadata_db" OWNER TO :"app_login";
@@ -148,9 +155,15 @@ $$;
 {_per_database("metadata_db")}{_per_database("usage_db")}"""
 
 #: The container's shell script: the administrator password only as PGPASSWORD of psql, from the file.
-BOOTSTRAP_SH = f"""PGPASSWORD="$(cat {MOUNT_PATH}/{ADMIN_PASSWORD_FILE})"
+BOOTSTRAP_SH = f"""set_password=on
+if PGUSER="$APP_LOGIN" PGDATABASE="$METADATA_DB" PGPASSWORD="$(cat {MOUNT_PATH}/{APP_PASSWORD_FILE})" \\
+    psql -X -q -t -c 'SELECT 1' >/dev/null 2>&1; then
+  set_password=off  # the login exists and already signs in with this password
+fi
+PGPASSWORD="$(cat {MOUNT_PATH}/{ADMIN_PASSWORD_FILE})"
 export PGPASSWORD
-psql -X -q -v app_login="$APP_LOGIN" -v metadata_db="$METADATA_DB" -v usage_db="$USAGE_DB" <<'SQL'
+psql -X -q -v app_login="$APP_LOGIN" -v metadata_db="$METADATA_DB" -v usage_db="$USAGE_DB" \\
+  -v set_password="$set_password" <<'SQL'
 {BOOTSTRAP_SQL}SQL
 """
 

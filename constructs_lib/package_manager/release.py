@@ -102,6 +102,11 @@ class PackageManagerRelease(Construct):
         # secret_version (the CSI rotation syncs the new value into the Secret within its
         # 2-minute poll, before the rollout that the annotation starts).
         triggers = {f"key_vault_access_{gid}": g.id for gid, g in self.key_vault_grants.items()}
+        # The pods and the hook Job sign in through their identities' federated credentials: a new or
+        # replaced credential must exist (and propagate) before Helm starts them, or the CSI mounts fail.
+        for purpose, identity in (("app", props.app_identity), ("bootstrap", props.bootstrap_identity)):
+            if identity.federated_credential_id:
+                triggers[f"federation_{purpose}"] = identity.federated_credential_id
         if props.secret_version is not None:
             triggers["secret_version"] = str(props.secret_version)
         self.key_vault_access_ready: Sleep | None = propagation_wait(
