@@ -31,7 +31,7 @@ from tests.test_delivery import FAKE_AZ_OK, _bin
 from tests.test_plan_guard import TERRAFORM_SHIM
 from tests.test_delivery import ready_config
 
-DELAY = 2.0  # seconds each stack's plan waits for its remote state
+DELAY = 1.5  # seconds each stack's plan waits for its remote state
 DEPENDENCIES = {"network": [], "cluster": ["network"], "data": ["network"], "app": ["cluster", "data"]}
 STATE = {"version": 4, "terraform_version": "1.11.4", "serial": 1, "lineage": "stand-in", "resources": [],
          "outputs": {"ready": {"value": "yes", "type": "string"}}}

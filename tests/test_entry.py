@@ -48,12 +48,14 @@ def test_ctrl_c_exits_130_with_one_line_and_leaves_nothing(tmp_path, whole_group
 
 
 def test_output_directory_has_the_usual_permissions(tmp_path):
-    out = tmp_path / "cdktf.out"
+    """Through bootstrap.py (one small stack): the same cli.entry.run and atomic synth as main.py."""
+    out = tmp_path / "cdktf.out.bootstrap"
     old = os.umask(0o022)
     try:
-        result = subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=tmp_path, capture_output=True, text=True,
-                                env={**os.environ, "CDKTF_OUTDIR": str(out),
-                                     "PPM_CONFIG": str(ROOT / "config" / "small.yaml")}, timeout=300)
+        result = subprocess.run([sys.executable, str(ROOT / "bootstrap.py")], cwd=tmp_path, capture_output=True,
+                                text=True, env={**os.environ, "BOOTSTRAP_OUTDIR": str(out),
+                                                "BOOTSTRAP_STATE": str(tmp_path / "state.tfstate"),
+                                                "PPM_CONFIG": str(ROOT / "config" / "small.yaml")}, timeout=300)
     finally:
         os.umask(old)
     assert result.returncode == 0, result.stderr
