@@ -10,6 +10,7 @@ Nothing secret crosses: the password stays in Key Vault, read in-cluster by the 
 from __future__ import annotations
 
 from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
+from cdktf_cdktf_provider_azurerm.key_vault_secret import KeyVaultSecret
 from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
 from cdktf_cdktf_provider_random.provider import RandomProvider
 from cdktf_cdktf_provider_time.provider import TimeProvider
@@ -80,32 +81,12 @@ class DataStack(PpmStack):
         # reaches the server and the secret through write-only arguments, so neither state nor any plan
         # file holds it (the plan identity reads state). Bumping postgres.password_version sends a new one
         # to both in the same apply; otherwise nothing is sent.
-        self.postgres_password = EphemeralPassword(
-            self, "postgres-admin-password",
-            length=32,
-            special=True,
-            override_special="-_.",  # URL- and shell-safe
-            min_lower=2, min_upper=2, min_numeric=2, min_special=2,  # [MS] 3 of 4 character classes
-        )
-        self.postgres_password_secret = self.key_vault.add_secret(
-            "postgres-admin-password",
-            name=POSTGRES_PASSWORD_SECRET,
-            value_wo=self.postgres_password.result,
-            value_wo_version=pg.password_version,
-        )
+        self.postgres_password, self.postgres_password_secret = self._database_password(
+            "postgres-admin-password", POSTGRES_PASSWORD_SECRET, pg.password_version)
         # Package Manager's own login: the same kind of ephemeral password, only in Key Vault; the app
         # stack's bootstrap Job (a Helm hook) sets it on the login. postgres.app_password_version rotates it.
-        self.postgres_app_password = EphemeralPassword(
-            self, "postgres-app-password",
-            length=32, special=True, override_special="-_.",
-            min_lower=2, min_upper=2, min_numeric=2, min_special=2,
-        )
-        self.postgres_app_password_secret = self.key_vault.add_secret(
-            "postgres-app-password",
-            name=POSTGRES_APP_PASSWORD_SECRET,
-            value_wo=self.postgres_app_password.result,
-            value_wo_version=pg.app_password_version,
-        )
+        self.postgres_app_password, self.postgres_app_password_secret = self._database_password(
+            "postgres-app-password", POSTGRES_APP_PASSWORD_SECRET, pg.app_password_version)
         # One encryption key for every replica, generated here instead of by the first pod to start on an
         # empty share: 1024 characters drawn uniformly (crypto/rand) from 0-9a-f = 512 random bytes, hex,
         # the format `rspm encrypt generate` prints and PACKAGEMANAGER_ENCRYPTION_KEY takes. Never stored
@@ -154,3 +135,15 @@ class DataStack(PpmStack):
             private_endpoint=network.private_endpoint(network.files_dns),
             log_analytics_workspace_id=workspace_id,
         ))
+
+    def _database_password(self, id: str, secret_name: str, version: int) -> tuple[EphemeralPassword, KeyVaultSecret]:
+        """An ephemeral database password (construct id ``id``) and the vault secret it is written to, write-only."""
+        password = EphemeralPassword(
+            self, id,
+            length=32,
+            special=True,
+            override_special="-_.",  # URL- and shell-safe
+            min_lower=2, min_upper=2, min_numeric=2, min_special=2,  # [MS] 3 of 4 character classes
+        )
+        secret = self.key_vault.add_secret(id, name=secret_name, value_wo=password.result, value_wo_version=version)
+        return password, secret
