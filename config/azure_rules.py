@@ -68,6 +68,11 @@ POSTGRES_MAX_CONNECTIONS: dict[str, int] = {
     "E64s_v3": 5000, "E64ds_v4": 5000, "E64ds_v5": 5000, "E64ads_v5": 5000,
 }
 
+
+def postgres_max_connections(sku: str) -> int:
+    """``max_connections`` of a sku such as ``GP_Standard_D4ds_v4`` (KeyError for a size not in the table)."""
+    return POSTGRES_MAX_CONNECTIONS[sku.split("_Standard_", 1)[1]]
+
 # [MS] reliability/availability-zones-region-support ("Azure regions with availability
 # zone support") and storage-redundancy ("Zone-redundant storage" for premium file
 # shares: same list of regions). A region not listed here is treated as single-zone.

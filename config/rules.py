@@ -572,6 +572,17 @@ def _self_hosted_labels(cfg):
                       "state account, the vault or the API server")
 
 
+# --- alerts -------------------------------------------------------------------------
+
+@rule("ALERT-001", "Alerts enabled with nobody to notify",
+      "[MS] azure-monitor/alerts/action-groups: an alert reaches people only through its action group's receivers")
+def _alert_receivers(cfg):
+    a = cfg.alerts
+    if a.enabled and not a.email_receivers:
+        yield Problem("alerts.email_receivers", list(a.email_receivers),
+                      "at least one e-mail address while alerts.enabled is true (or set alerts.enabled: false)")
+
+
 def check(cfg: EnvironmentConfig) -> list[Problem]:
     """Run every rule; return all problems (empty when the config is acceptable)."""
     return [dataclasses.replace(problem, default=_is_default(cfg, problem.path))

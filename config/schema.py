@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from config import azure_rules as az
+from constructs_lib import alert_rules
 from constructs_lib.facts import NGINX_SIZE
 from constructs_lib.quantity import CPU_EXAMPLES, MEMORY_EXAMPLES, parse_non_negative
 from constructs_lib.validation import RFC1918_RANGES, is_public_ipv4
@@ -398,6 +399,43 @@ class MonitoringConfig(Strict):
     log_retention_days: Annotated[int, Field(ge=30, le=730)] = 30
 
 
+def _email(value: str) -> str:
+    if not alert_rules.EMAIL.fullmatch(value):
+        raise ValueError("allowed: an e-mail address such as platform-oncall@yourcompany.com "
+                         "(no webhooks: a webhook URL is a credential and would sit in Terraform state)")
+    return value
+
+
+Percent = Annotated[float, Field(gt=0, le=100)]
+
+
+class AlertThresholdsConfig(Strict):
+    """Percent thresholds of the default alert rules (constructs_lib/alerts.py documents each default)."""
+
+    postgres_cpu_percent: Percent = 80
+    postgres_storage_percent: Percent = 80
+    postgres_connections_percent: Percent = 80
+    share_used_percent: Percent = 80
+    share_availability_percent: Annotated[float, Field(ge=90, le=100)] = 99.9
+    node_cpu_percent: Percent = 80
+    node_memory_percent: Percent = 80
+
+
+AlertKey = Literal[alert_rules.ALERT_KEYS]  # type: ignore[valid-type]
+
+
+class AlertsConfig(Strict):
+    """Azure Monitor metric alerts on PostgreSQL, the share and the AKS nodes, sent to one action group."""
+
+    #: Off when the section is absent; the reference config turns it on.
+    enabled: bool = False
+    #: Who is notified (at least one when enabled; ALERT-001). No webhooks: their URLs are credentials.
+    email_receivers: list[Annotated[str, AfterValidator(_email)]] = Field(default_factory=list)
+    #: Severity 0 (critical) to 4 (verbose) per rule key, overriding the rule's default.
+    severity: dict[AlertKey, Annotated[int, Field(ge=0, le=4)]] = Field(default_factory=dict)
+    thresholds: AlertThresholdsConfig = AlertThresholdsConfig()
+
+
 class EnvironmentConfig(Strict):
     """The whole environment file (config/*.yaml)."""
 
@@ -417,3 +455,4 @@ class EnvironmentConfig(Strict):
     app: AppConfig
     delivery: DeliveryConfig
     monitoring: MonitoringConfig = MonitoringConfig()
+    alerts: AlertsConfig = AlertsConfig()

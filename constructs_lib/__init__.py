@@ -27,6 +27,16 @@ if TYPE_CHECKING:  # `import X as X`: an explicit re-export, also under mypy --s
         MaintenanceWindow as MaintenanceWindow,
         NodePoolSpec as NodePoolSpec,
     )
+    from constructs_lib.alert_rules import (
+        AlertThresholds as AlertThresholds,
+        MetricAlertSpec as MetricAlertSpec,
+    )
+    from constructs_lib.alerts import (
+        ActionGroup as ActionGroup,
+        ActionGroupProps as ActionGroupProps,
+        MetricAlert as MetricAlert,
+        MetricAlertProps as MetricAlertProps,
+    )
     from constructs_lib.diagnostics import Diagnostics as Diagnostics, DiagnosticsProps as DiagnosticsProps
     from constructs_lib.ephemeral import EphemeralPassword as EphemeralPassword
     from constructs_lib.key_vault import KeyVaultProps as KeyVaultProps, PrivateKeyVault as PrivateKeyVault
@@ -82,11 +92,14 @@ if TYPE_CHECKING:  # `import X as X`: an explicit re-export, also under mypy --s
     )
 
 _EXPORTS = {
+    "ActionGroup": "constructs_lib.alerts",
+    "ActionGroupProps": "constructs_lib.alerts",
     "AksCluster": "constructs_lib.aks.cluster",
     "AksClusterProps": "constructs_lib.aks.props",
     "AksClusterRef": "constructs_lib.refs",
     "AksHelmProvider": "constructs_lib.aks.helm",
     "AksHelmProviderProps": "constructs_lib.aks.helm",
+    "AlertThresholds": "constructs_lib.alert_rules",
     "ContainerInsights": "constructs_lib.aks.container_insights",
     "ContainerInsightsProps": "constructs_lib.aks.container_insights",
     "Diagnostics": "constructs_lib.diagnostics",
@@ -98,6 +111,9 @@ _EXPORTS = {
     "LogAnalyticsProps": "constructs_lib.log_analytics",
     "LogAnalyticsWorkspace": "constructs_lib.log_analytics",
     "MaintenanceWindow": "constructs_lib.aks.props",
+    "MetricAlertSpec": "constructs_lib.alert_rules",
+    "MetricAlert": "constructs_lib.alerts",
+    "MetricAlertProps": "constructs_lib.alerts",
     "ManagedIdentityRef": "constructs_lib.refs",
     "Names": "constructs_lib.naming",
     "NatGateway": "constructs_lib.network",

@@ -222,8 +222,9 @@ def placeholder_findings(data: Any, cfg: EnvironmentConfig) -> list[str]:
             continue
         domain = _doc_domain(value)
         if domain:
+            what = "e-mail address" if "@" in value else "DNS name"
             findings.append(f"{path}: {value} is under the documentation domain {domain} (RFC 2606), "
-                            "a placeholder: replace it with your real DNS name")
+                            f"a placeholder: replace it with your real {what}")
     if not cfg.delivery.deployer_principal_ids:
         findings.append("delivery.deployer_principal_ids: empty, so nothing can apply (cluster admin and Key Vault "
                         "Secrets Officer go to these ids, never to whoever runs): add the Entra object ids of the CI "

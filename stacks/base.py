@@ -12,6 +12,8 @@ from cdktf_cdktf_provider_azurerm.provider import (
 from constructs import Construct
 
 from config.schema import EnvironmentConfig
+from constructs_lib.alert_rules import AlertThresholds, MetricAlertSpec
+from constructs_lib.alerts import MetricAlert, MetricAlertProps
 from constructs_lib.naming import Names
 from constructs_lib.policy import PolicyChecks
 from constructs_lib.tagging import RequiredTags
@@ -82,3 +84,16 @@ class PpmStack(TerraformStack):
         # Policy last: on each node cdktf runs aspects in the order added, so the checks see the
         # tags RequiredTags set (and every add_override) as they land in cdk.tf.json.
         Aspects.of(self).add(PolicyChecks(required_tags=cfg.tags.keys()))
+
+
+def alert_thresholds(cfg: EnvironmentConfig) -> AlertThresholds:
+    """The config's ``alerts.thresholds`` as the props the default rule sets take."""
+    return AlertThresholds(**cfg.alerts.thresholds.model_dump())
+
+
+def add_alerts(stack: PpmStack, resource_group_name: str, target_resource_id: str, action_group_id: str,
+               specs: list[MetricAlertSpec]) -> dict[str, MetricAlert]:
+    """One :class:`MetricAlert` per spec, construct id ``alert-<key>``, named ``alert-<env>-<key>``."""
+    return {spec.key: MetricAlert(stack, f"alert-{spec.key}", MetricAlertProps(
+        name=stack.names.resource("alert", spec.key), resource_group_name=resource_group_name,
+        target_resource_id=target_resource_id, action_group_id=action_group_id, spec=spec)) for spec in specs}

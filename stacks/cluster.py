@@ -18,9 +18,11 @@ from constructs import Construct
 
 from config.schema import ClusterConfig, EnvironmentConfig
 from constructs_lib.aks.cluster import AksCluster
+from constructs_lib.alert_rules import aks_node_alerts
 from constructs_lib.aks.props import AksClusterProps, MaintenanceWindow, NodePoolSpec
 from constructs_lib.rbac import grant_role
-from stacks.base import PpmStack, with_runner_egress
+from constructs_lib.alerts import MetricAlert
+from stacks.base import PpmStack, add_alerts, alert_thresholds, with_runner_egress
 from stacks.network import AKS_SUBNET, NetworkStack
 
 #: [MS] aks/control-kubeconfig-access: lets a principal fetch user credentials
@@ -135,6 +137,11 @@ class ClusterStack(PpmStack):
             grant_role(self, f"plan-reader-{principal}", target_scope=f"{self.aks.id}/namespaces/{cfg.app.namespace}",
                        role=RBAC_READER_ROLE, principal_id=principal,
                        description="Pull-request plans: read the release namespace (no Secrets)")
+
+        self.alerts: dict[str, MetricAlert] = {}
+        if network.action_group is not None:
+            self.alerts = add_alerts(self, self.resource_group.name, self.aks.id, network.action_group.id,
+                                     aks_node_alerts(alert_thresholds(cfg), cfg.alerts.severity))
 
         # Outputs for operators (`cdktf output cluster`); no kubeconfig, no certificate.
         aks = self.aks

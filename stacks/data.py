@@ -16,12 +16,15 @@ from cdktf_cdktf_provider_random.provider import RandomProvider
 from cdktf_cdktf_provider_time.provider import TimeProvider
 from constructs import Construct
 
+from config import azure_rules as az
 from config.schema import EnvironmentConfig
+from constructs_lib.alert_rules import file_share_alerts, postgres_alerts
 from constructs_lib.ephemeral import EphemeralPassword
 from constructs_lib.key_vault import KeyVaultProps, PrivateKeyVault
 from constructs_lib.nfs_share import NfsFileShare, NfsFileShareProps
 from constructs_lib.postgres import PostgresFlexibleServer, PostgresFlexibleServerProps
-from stacks.base import PpmStack, with_runner_egress
+from constructs_lib.alerts import MetricAlert
+from stacks.base import PpmStack, add_alerts, alert_thresholds, with_runner_egress
 from stacks.network import POSTGRES_SUBNET, NetworkStack
 
 #: Name of the Key Vault secret holding the PostgreSQL administrator password.
@@ -135,6 +138,17 @@ class DataStack(PpmStack):
             private_endpoint=network.private_endpoint(network.files_dns),
             log_analytics_workspace_id=workspace_id,
         ))
+
+        self.alerts: dict[str, MetricAlert] = {}
+        if network.action_group is not None:
+            severities, thresholds = cfg.alerts.severity, alert_thresholds(cfg)
+            self.alerts = {
+                **add_alerts(self, rg, self.postgres.id, network.action_group.id,
+                             postgres_alerts(az.postgres_max_connections(pg.sku), thresholds, severities)),
+                # The file service carries the share's metrics (FileShare is a dimension of it).
+                **add_alerts(self, rg, f"{self.files.id}/fileServices/default", network.action_group.id,
+                             file_share_alerts(files.share_name, files.quota_gib, thresholds, severities)),
+            }
 
     def _database_password(self, id: str, secret_name: str, version: int) -> tuple[EphemeralPassword, KeyVaultSecret]:
         """An ephemeral database password (construct id ``id``) and the vault secret it is written to, write-only."""

@@ -8,6 +8,7 @@ from constructs import Construct
 
 from config.schema import EnvironmentConfig
 from constructs_lib.facts import POSTGRES_DELEGATION, PRIVATE_DNS_ZONES
+from constructs_lib.alerts import ActionGroup, ActionGroupProps
 from constructs_lib.log_analytics import LogAnalyticsProps, LogAnalyticsWorkspace
 from constructs_lib.network import InboundRule, NatGateway, NatGatewayProps, SpokeNetwork, SubnetSpec, VirtualNetworkProps
 from constructs_lib.private_dns import PrivateDnsZone, PrivateDnsZoneProps
@@ -106,6 +107,12 @@ class NetworkStack(PpmStack):
         self.log_analytics = LogAnalyticsWorkspace(self, "log-analytics", LogAnalyticsProps(
             name=names.resource("log"), resource_group_name=rg, location=cfg.location,
             retention_in_days=cfg.monitoring.log_retention_days))
+        # One action group for the environment's alerts (data and cluster add their rules to it).
+        self.action_group: ActionGroup | None = None
+        if cfg.alerts.enabled:
+            self.action_group = ActionGroup(self, "alerts", ActionGroupProps(
+                name=names.resource("ag"), short_name=f"ppm-{cfg.environment}"[:12], resource_group_name=rg,
+                email_receivers=cfg.alerts.email_receivers))
 
     def _state_private_endpoint(self, cfg: EnvironmentConfig, vnet_ids: dict[str, str]) -> None:
         """The state account's blob endpoint inside the VNet, so runners in it reach their state: storage

@@ -51,6 +51,8 @@ CASES: dict[str, tuple[str, dict[str, Any], str]] = {
     "NET-006": ("reference", {"network.ingress_allowed_sources": ["Internet"], "app.tls.enabled": False},
                 "network.ingress_allowed_sources: got ['Internet']; no Internet, '*', AzureCloud or /8-or-wider source "
                 "while app.tls.enabled is false (port 80 would be open to the Internet): enable TLS"),
+    "ALERT-001": ("reference", {"alerts.email_receivers": []},
+                  "alerts.email_receivers: got []; at least one e-mail address while alerts.enabled is true"),
     "PG-001": ("reference", {"postgres.storage_gib": 100}, "postgres.storage_gib: got 100; one of 32, 64, 128"),
     "PG-002": ("reference", {"postgres.backup_retention_days": 40}, "postgres.backup_retention_days: got 40; 7 to 35 days"),
     "PG-003": ("reference", {"postgres.sku": "B_Standard_B2s"},

@@ -92,6 +92,7 @@ def ready_config(directory: Path) -> Path:
     data["cluster"]["api_server"]["authorized_ip_ranges"] = ["20.30.41.0/24"]
     data["app"]["hostname"] = "packages.contoso.net"
     data["delivery"]["deployer_principal_ids"] = ["11111111-1111-4111-8111-111111111111"]
+    data["alerts"]["email_receivers"] = ["platform-oncall@contoso.net"]
     path = directory / "ready.yaml"
     path.write_text(yaml.safe_dump(data))
     return path
@@ -469,7 +470,7 @@ def test_the_shipped_reference_config_stops_at_the_preflight_before_any_tool(tmp
     result = subprocess.run([sys.executable, str(DELIVERY), command], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 3, result.stderr
     for key in ("network.ingress_allowed_sources[0]", "cluster.api_server.authorized_ip_ranges[0]", "app.hostname",
-                "delivery.deployer_principal_ids"):
+                "delivery.deployer_principal_ids", "alerts.email_receivers[0]"):
         assert f"  - {key}: " in result.stderr, key
     for tool in ("terraform", "`az`", "kubelogin"):
         assert tool not in result.stderr, tool

@@ -91,6 +91,7 @@ def _config(tmp_path: Path, **changes) -> Path:
     data["cluster"]["api_server"]["authorized_ip_ranges"] = ["20.42.0.0/24"]
     data["app"]["hostname"] = "packages.corp.contoso.com"
     data["delivery"]["deployer_principal_ids"] = ["3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f"]
+    data["alerts"]["email_receivers"] = ["platform-oncall@corp.contoso.com"]
     for dotted, value in changes.items():
         *parents, last = dotted.split(".")
         node = data
@@ -126,7 +127,9 @@ def test_shipped_reference_config_names_every_placeholder_and_stops_before_any_t
     findings = [line for line in result.stderr.splitlines() if line.startswith("  - ")]
     keys = [line[4:].split(":")[0] for line in findings]
     assert keys == ["network.ingress_allowed_sources[0]", "cluster.api_server.authorized_ip_ranges[0]",
-                    "app.hostname", "delivery.deployer_principal_ids"]
+                    "app.hostname", "alerts.email_receivers[0]", "delivery.deployer_principal_ids"]
+    assert "platform-oncall@example.com is under the documentation domain example.com (RFC 2606), a placeholder: " \
+           "replace it with your real e-mail address" in result.stderr
     assert "203.0.113.0/24 is a documentation address range (TEST-NET-3 203.0.113.0/24, RFC 5737)" in result.stderr
     assert "packages.example.com is under the documentation domain example.com (RFC 2606)" in result.stderr
     out = (result.stdout + result.stderr).lower()
