@@ -409,16 +409,19 @@ def _email(value: str) -> str:
 Percent = Annotated[float, Field(gt=0, le=100)]
 
 
-class AlertThresholdsConfig(Strict):
-    """Percent thresholds of the default alert rules (constructs_lib/alerts.py documents each default)."""
+_DEFAULT_THRESHOLDS = alert_rules.AlertThresholds()
 
-    postgres_cpu_percent: Percent = 80
-    postgres_storage_percent: Percent = 80
-    postgres_connections_percent: Percent = 80
-    share_used_percent: Percent = 80
-    share_availability_percent: Annotated[float, Field(ge=90, le=100)] = 99.9
-    node_cpu_percent: Percent = 80
-    node_memory_percent: Percent = 80
+
+class AlertThresholdsConfig(Strict):
+    """Percent thresholds of the default alert rules; defaults from constructs_lib/alert_rules.py AlertThresholds."""
+
+    postgres_cpu_percent: Percent = _DEFAULT_THRESHOLDS.postgres_cpu_percent
+    postgres_storage_percent: Percent = _DEFAULT_THRESHOLDS.postgres_storage_percent
+    postgres_connections_percent: Percent = _DEFAULT_THRESHOLDS.postgres_connections_percent
+    share_used_percent: Percent = _DEFAULT_THRESHOLDS.share_used_percent
+    share_availability_percent: Annotated[float, Field(ge=90, le=100)] = _DEFAULT_THRESHOLDS.share_availability_percent
+    node_cpu_percent: Percent = _DEFAULT_THRESHOLDS.node_cpu_percent
+    node_memory_percent: Percent = _DEFAULT_THRESHOLDS.node_memory_percent
 
 
 AlertKey = Literal[alert_rules.ALERT_KEYS]  # type: ignore[valid-type]

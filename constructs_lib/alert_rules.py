@@ -80,7 +80,8 @@ class MetricAlertSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class AlertThresholds:
-    """Thresholds of the default rule sets, in percent. Every default is the one named in its rule's source.
+    """Thresholds of the default rule sets, in percent. The values are this project's defaults for an on-call
+    page (act before the limit, not at it); the cited sources give the metrics, not the numbers.
 
     :param postgres_cpu_percent: - 80 (average over 15 minutes).
     :param postgres_storage_percent: - 80.
@@ -112,7 +113,7 @@ def postgres_alerts(max_connections: int, thresholds: AlertThresholds = AlertThr
     t, sev = thresholds, dict(severities or {})
     metrics = "[MS] azure-monitor/reference/supported-metrics/microsoft-dbforpostgresql-flexibleservers-metrics"
     return [
-        MetricAlertSpec(key="postgres-cpu", description=f"PostgreSQL CPU above {t.postgres_cpu_percent:g}% for 15 minutes",
+        MetricAlertSpec(key="postgres-cpu", description=f"PostgreSQL CPU averaging above {t.postgres_cpu_percent:g}% over 15 minutes",
                         metric_namespace=POSTGRES_NAMESPACE, metric_name="cpu_percent", aggregation="Average",
                         operator="GreaterThan", threshold=t.postgres_cpu_percent, window_size="PT15M",
                         frequency="PT5M", severity=sev.get("postgres-cpu", 2), source=metrics),
@@ -138,22 +139,27 @@ def postgres_alerts(max_connections: int, thresholds: AlertThresholds = AlertThr
 def file_share_alerts(share_name: str, quota_gib: int, thresholds: AlertThresholds = AlertThresholds(),
                       severities: Mapping[str, int] | None = None) -> list[MetricAlertSpec]:
     """Used capacity, availability and throttling of one premium NFS share (target: the account's
-    ``fileServices/default``). ``FileCapacity`` is sampled hourly ([MS] supported-metrics: time grain PT1H)."""
+    ``fileServices/default``)."""
     t, sev = thresholds, dict(severities or {})
     metrics = "[MS] azure-monitor/reference/supported-metrics/microsoft-storage-storageaccounts-fileservices-metrics"
     share = {"FileShare": [share_name]}
     used_bytes = float(int(quota_gib * GIB * t.share_used_percent / 100))
+    # Capacity metrics are refreshed about once a day ([MS] storage/files/storage-files-monitoring-reference
+    # "Capacity metrics": "refreshed daily (up to 24 hours)", time grain PT1H), so the
+    # rule looks back a day (an hour-long window would mostly hold no data point) and is evaluated hourly.
     return [
         MetricAlertSpec(key="share-capacity",
                         description=f"NFS share {share_name} above {t.share_used_percent:g}% of its {quota_gib} GiB quota",
                         metric_namespace=FILE_SERVICE_NAMESPACE, metric_name="FileCapacity", aggregation="Average",
-                        operator="GreaterThan", threshold=used_bytes, window_size="PT1H", frequency="PT1H",
+                        operator="GreaterThan", threshold=used_bytes, window_size="P1D", frequency="PT1H",
                         severity=sev.get("share-capacity", 2), dimensions=share, source=metrics),
         MetricAlertSpec(key="share-availability",
                         description=f"NFS share {share_name} availability below {t.share_availability_percent:g}%",
                         metric_namespace=FILE_SERVICE_NAMESPACE, metric_name="Availability", aggregation="Average",
-                        operator="LessThan", threshold=t.share_availability_percent, window_size="PT15M",
-                        frequency="PT5M", severity=sev.get("share-availability", 1), dimensions=share,
+                        # An hour, not minutes: on a quiet share one failed request among a few hundred would
+                        # already fall below 99.9 % in a short window.
+                        operator="LessThan", threshold=t.share_availability_percent, window_size="PT1H",
+                        frequency="PT15M", severity=sev.get("share-availability", 2), dimensions=share,
                         source=metrics),
         MetricAlertSpec(key="share-throttled",
                         description=f"NFS share {share_name} throttled (IOPS or bandwidth above what its quota provisions)",
@@ -172,12 +178,12 @@ def aks_node_alerts(thresholds: AlertThresholds = AlertThresholds(),
     metrics = "[MS] azure-monitor/reference/supported-metrics/microsoft-containerservice-managedclusters-metrics"
     per_node = {"node": ["*"]}
     return [
-        MetricAlertSpec(key="node-cpu", description=f"An AKS node above {t.node_cpu_percent:g}% CPU for 15 minutes",
+        MetricAlertSpec(key="node-cpu", description=f"An AKS node averaging above {t.node_cpu_percent:g}% CPU over 15 minutes",
                         metric_namespace=AKS_NAMESPACE, metric_name="node_cpu_usage_percentage", aggregation="Average",
                         operator="GreaterThan", threshold=t.node_cpu_percent, window_size="PT15M", frequency="PT5M",
                         severity=sev.get("node-cpu", 2), dimensions=per_node, source=metrics),
         MetricAlertSpec(key="node-memory",
-                        description=f"An AKS node above {t.node_memory_percent:g}% memory working set for 15 minutes",
+                        description=f"An AKS node averaging above {t.node_memory_percent:g}% memory working set over 15 minutes",
                         metric_namespace=AKS_NAMESPACE, metric_name="node_memory_working_set_percentage",
                         aggregation="Average", operator="GreaterThan", threshold=t.node_memory_percent,
                         window_size="PT15M", frequency="PT5M", severity=sev.get("node-memory", 2),

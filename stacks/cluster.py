@@ -18,10 +18,10 @@ from constructs import Construct
 
 from config.schema import ClusterConfig, EnvironmentConfig
 from constructs_lib.aks.cluster import AksCluster
-from constructs_lib.alert_rules import aks_node_alerts
 from constructs_lib.aks.props import AksClusterProps, MaintenanceWindow, NodePoolSpec
-from constructs_lib.rbac import grant_role
+from constructs_lib.alert_rules import aks_node_alerts
 from constructs_lib.alerts import MetricAlert
+from constructs_lib.rbac import grant_role
 from stacks.base import PpmStack, add_alerts, alert_thresholds, with_runner_egress
 from stacks.network import AKS_SUBNET, NetworkStack
 

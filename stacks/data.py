@@ -19,11 +19,11 @@ from constructs import Construct
 from config import azure_rules as az
 from config.schema import EnvironmentConfig
 from constructs_lib.alert_rules import file_share_alerts, postgres_alerts
+from constructs_lib.alerts import MetricAlert
 from constructs_lib.ephemeral import EphemeralPassword
 from constructs_lib.key_vault import KeyVaultProps, PrivateKeyVault
 from constructs_lib.nfs_share import NfsFileShare, NfsFileShareProps
 from constructs_lib.postgres import PostgresFlexibleServer, PostgresFlexibleServerProps
-from constructs_lib.alerts import MetricAlert
 from stacks.base import PpmStack, add_alerts, alert_thresholds, with_runner_egress
 from stacks.network import POSTGRES_SUBNET, NetworkStack
 

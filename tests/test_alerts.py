@@ -41,10 +41,10 @@ EXPECTED = {
                                  "is_db_alive", "Minimum", "LessThan", 1, "PT5M", "PT1M", 1, None),
     # 80 % of 1000 GiB = 800 GiB = 858,993,459,200 bytes
     ("data", "share-capacity"): ("${azurerm_storage_account.", "Microsoft.Storage/storageAccounts/fileServices",
-                                 "FileCapacity", "Average", "GreaterThan", 858_993_459_200, "PT1H", "PT1H", 2,
+                                 "FileCapacity", "Average", "GreaterThan", 858_993_459_200, "P1D", "PT1H", 2,
                                  {"FileShare": ["ppm-data"]}),
     ("data", "share-availability"): ("${azurerm_storage_account.", "Microsoft.Storage/storageAccounts/fileServices",
-                                     "Availability", "Average", "LessThan", 99.9, "PT15M", "PT5M", 1,
+                                     "Availability", "Average", "LessThan", 99.9, "PT1H", "PT15M", 2,
                                      {"FileShare": ["ppm-data"]}),
     ("data", "share-throttled"): ("${azurerm_storage_account.", "Microsoft.Storage/storageAccounts/fileServices",
                                   "Transactions", "Total", "GreaterThan", 0, "PT15M", "PT5M", 2,
@@ -111,7 +111,7 @@ def test_config_thresholds_and_severities_reach_the_rules():
         "severity": {"share-capacity": 0}})})
     share = {s.key: s for s in file_share_alerts("ppm-data", 2048, alert_thresholds(cfg), cfg.alerts.severity)}
     assert share["share-capacity"].threshold == int(2048 * GIB * 0.9) == 1_979_120_929_996
-    assert share["share-capacity"].severity == 0 and share["share-availability"].severity == 1
+    assert share["share-capacity"].severity == 0 and share["share-availability"].severity == 2
     pg = {s.key: s for s in postgres_alerts(859, alert_thresholds(cfg))}
     assert pg["postgres-connections"].threshold == 429  # 50 % of 859, rounded down
 
