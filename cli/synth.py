@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from config.schema import EnvironmentConfig
 
@@ -68,6 +68,8 @@ def synthesize(cfg: EnvironmentConfig, target: Path, build: AppBuilder | None = 
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
     # mkdtemp makes the directory private (0700); the output gets the usual mode for the umask.
     staging.chmod(0o777 & ~_umask())
+    interrupted: list[int] = []
+    previous_handler = _record_interrupts(interrupted)
     try:
         app = build(cfg, str(staging))
         app.synth()
@@ -76,6 +78,10 @@ def synthesize(cfg: EnvironmentConfig, target: Path, build: AppBuilder | None = 
         shutil.rmtree(staging, ignore_errors=True)
         raise SynthError(str(err)) from None
     except Exception as err:  # jsii surfaces error annotations (policy Aspects) as JSIIError
+        if interrupted:  # a Ctrl-C can reach jsii's Node side first: its broken reply is the interrupt
+            _stop_jsii_runtime()
+            shutil.rmtree(staging, ignore_errors=True)
+            raise KeyboardInterrupt from None
         shutil.rmtree(staging, ignore_errors=True)
         # jsii's process provider raises a plain RuntimeError caused by a JavaScriptError when the
         # JS side throws; cdktf's error-annotation message is what identifies a policy failure.
@@ -88,7 +94,10 @@ def synthesize(cfg: EnvironmentConfig, target: Path, build: AppBuilder | None = 
         _stop_jsii_runtime()  # else its Node process goes on writing into the staging directory
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    with _interrupts_deferred():  # a Ctrl-C between the renames would lose the output
+    finally:
+        if previous_handler is not None:
+            signal.signal(signal.SIGINT, previous_handler)
+    with _interrupts_deferred() as received:  # a Ctrl-C between the renames would lose the output
         previous = None
         carried: list[tuple[Path, Path]] = []
         try:
@@ -97,11 +106,17 @@ def synthesize(cfg: EnvironmentConfig, target: Path, build: AppBuilder | None = 
                 previous = Path(tempfile.mkdtemp(prefix=f".{target.name}.previous-", dir=target.parent))
                 os.rename(target, previous / "out")
             os.rename(staging, target)
+            if received:  # Ctrl-C during the swap: undo it, so "nothing written" stays true
+                os.rename(target, staging)
+                raise KeyboardInterrupt
+            # Committed: a Ctrl-C from here on could no longer un-write the output, so it is not raised.
+            received.append(-1)
         except BaseException:
+            received.clear()
             _put_back(target, staging, previous, carried)
             raise
-    if previous is not None:
-        shutil.rmtree(previous, ignore_errors=True)
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
     return target
 
 
@@ -172,17 +187,33 @@ def _stop_jsii_runtime() -> None:
         pass
 
 
-@contextlib.contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """Hold SIGINT until the block is done, then raise KeyboardInterrupt if one came."""
+def _record_interrupts(interrupted: list[int]) -> Any:
+    """Make Ctrl-C raise KeyboardInterrupt as usual and also note it in ``interrupted``; return the
+    handler to restore (None off the main thread, where signals cannot be handled)."""
     if threading.current_thread() is not threading.main_thread():
-        yield
+        return None
+
+    def on_sigint(signum: int, frame: object) -> None:
+        interrupted.append(signum)
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGINT, on_sigint)
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[list[int]]:
+    """Hold SIGINT until the block is done, then raise KeyboardInterrupt if one came.
+
+    Yields the list of signals received so far; the block appends -1 to say it committed, after
+    which a Ctrl-C that came is dropped instead of raised."""
+    if threading.current_thread() is not threading.main_thread():
+        yield []
         return
     received: list[int] = []
     previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
     try:
-        yield
+        yield received
     finally:
         signal.signal(signal.SIGINT, previous)
-    if received:
+    if received and -1 not in received:  # the block appends -1 once it has committed: then it is not raised
         raise KeyboardInterrupt

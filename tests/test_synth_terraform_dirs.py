@@ -109,3 +109,57 @@ def test_a_failed_swap_puts_the_previous_output_back_as_it_was(tmp_path, monkeyp
     monkeypatch.undo()
     assert tree_digest(out) == before  # the carried .terraform/ and lock files are back too
     assert _leftovers(tmp_path) == []
+
+
+def test_ctrl_c_during_the_swap_undoes_it(tmp_path, monkeypatch):
+    """A Ctrl-C that lands between the renames: the swap is undone and reported as an interrupt, so
+    "nothing written (any previous output is unchanged)" is true, carried `.terraform` included."""
+    import signal
+
+    import cli.synth
+
+    target = tmp_path / "cdktf.out"
+    _synth(target, marker="one")
+    _init(target / "stacks" / "network")
+    before = tree_digest(target)
+    real_rename = os.rename
+
+    def rename_then_ctrl_c(src, dst):
+        real_rename(src, dst)
+        if Path(dst) == target.resolve():
+            os.kill(os.getpid(), signal.SIGINT)  # held by the swap's handler until it is done
+
+    monkeypatch.setattr(cli.synth.os, "rename", rename_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        _synth(target, marker="two")
+    monkeypatch.undo()
+    assert tree_digest(target) == before
+    assert _leftovers(tmp_path) == []
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_broken_jsii_reply_after_ctrl_c_is_reported_as_the_interrupt(tmp_path, monkeypatch):
+    """A terminal's Ctrl-C can reach jsii's Node side before Python's handler runs; the error its broken
+    reply raises is then the interrupt (exit 130 in cli/entry.py), not a traceback."""
+    import signal
+
+    target = tmp_path / "cdktf.out"
+    _synth(target, marker="one")
+    before = tree_digest(target)
+
+    def build(cfg, outdir):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+        except KeyboardInterrupt:
+            pass  # Python's handler ran; what the caller sees next is jsii's broken reply
+        raise ValueError("Expecting value: line 1 column 1 (char 0)")
+
+    import cli.synth
+
+    stopped = []
+    monkeypatch.setattr(cli.synth, "_stop_jsii_runtime", lambda: stopped.append(True))  # keep this process's runtime
+    with pytest.raises(KeyboardInterrupt):
+        cli.synth.synthesize(None, target, build=build)  # type: ignore[arg-type]
+    assert stopped == [True]  # the real one lets Node finish its call and exit
+    assert tree_digest(target) == before
+    assert _leftovers(tmp_path) == []
