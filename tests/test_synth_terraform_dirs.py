@@ -122,6 +122,7 @@ def test_ctrl_c_during_the_swap_undoes_it(tmp_path, monkeypatch):
     _synth(target, marker="one")
     _init(target / "stacks" / "network")
     before = tree_digest(target)
+    handler_before = signal.getsignal(signal.SIGINT)
     real_rename = os.rename
 
     def rename_then_ctrl_c(src, dst):
@@ -135,7 +136,7 @@ def test_ctrl_c_during_the_swap_undoes_it(tmp_path, monkeypatch):
     monkeypatch.undo()
     assert tree_digest(target) == before
     assert _leftovers(tmp_path) == []
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) == handler_before  # the swap's handler is gone again
 
 
 def test_a_broken_jsii_reply_after_ctrl_c_is_reported_as_the_interrupt(tmp_path, monkeypatch):
