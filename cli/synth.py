@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from config.schema import EnvironmentConfig
 
@@ -68,36 +68,30 @@ def synthesize(cfg: EnvironmentConfig, target: Path, build: AppBuilder | None = 
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.staging-", dir=target.parent))
     # mkdtemp makes the directory private (0700); the output gets the usual mode for the umask.
     staging.chmod(0o777 & ~_umask())
-    interrupted: list[int] = []
-    previous_handler = _record_interrupts(interrupted)
-    try:
-        app = build(cfg, str(staging))
-        app.synth()
-        _refuse_error_annotations(staging)
-    except PropsError as err:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise SynthError(str(err)) from None
-    except Exception as err:  # jsii surfaces error annotations (policy Aspects) as JSIIError
-        if interrupted:  # a Ctrl-C can reach jsii's Node side first: its broken reply is the interrupt
-            _stop_jsii_runtime()
+    with _interrupts(deferred=False) as interrupted:  # Ctrl-C raises as usual, and is noted
+        try:
+            app = build(cfg, str(staging))
+            app.synth()
+            _refuse_error_annotations(staging)
+        except PropsError as err:
             shutil.rmtree(staging, ignore_errors=True)
-            raise KeyboardInterrupt from None
-        shutil.rmtree(staging, ignore_errors=True)
-        # jsii's process provider raises a plain RuntimeError caused by a JavaScriptError when the
-        # JS side throws; cdktf's error-annotation message is what identifies a policy failure.
-        if type(err).__module__.startswith("jsii") or _ANNOTATION_ERRORS in str(err):
-            # cdktf's hint to set CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS is dropped: we refuse regardless.
-            lines = str(err).strip().removeprefix("Error: ").splitlines()
-            raise SynthError("\n".join(line for line in lines if "CDKTF_CONTINUE_SYNTH" not in line).strip()) from None
-        raise
-    except BaseException:  # Ctrl-C (KeyboardInterrupt is not an Exception): leave nothing behind
-        _stop_jsii_runtime()  # else its Node process goes on writing into the staging directory
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    finally:
-        if previous_handler is not None:
-            signal.signal(signal.SIGINT, previous_handler)
-    with _interrupts_deferred() as received:  # a Ctrl-C between the renames would lose the output
+            raise SynthError(str(err)) from None
+        except Exception as err:  # jsii surfaces error annotations (policy Aspects) as JSIIError
+            if interrupted:  # a Ctrl-C can reach jsii's Node side first: its broken reply is the interrupt
+                _abandon(staging)
+                raise KeyboardInterrupt from None
+            shutil.rmtree(staging, ignore_errors=True)
+            # jsii's process provider raises a plain RuntimeError caused by a JavaScriptError when the
+            # JS side throws; cdktf's error-annotation message is what identifies a policy failure.
+            if type(err).__module__.startswith("jsii") or _ANNOTATION_ERRORS in str(err):
+                # cdktf's hint to set CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS is dropped: we refuse regardless.
+                lines = str(err).strip().removeprefix("Error: ").splitlines()
+                raise SynthError("\n".join(line for line in lines if "CDKTF_CONTINUE_SYNTH" not in line).strip()) from None
+            raise
+        except BaseException:  # Ctrl-C (KeyboardInterrupt is not an Exception): leave nothing behind
+            _abandon(staging)
+            raise
+    with _interrupts(deferred=True) as received:  # a Ctrl-C between the renames would lose the output
         previous = None
         carried: list[tuple[Path, Path]] = []
         try:
@@ -172,6 +166,13 @@ def _put_back(target: Path, staging: Path, previous: Path | None, carried: list[
     shutil.rmtree(staging, ignore_errors=True)
 
 
+def _abandon(staging: Path) -> None:
+    """After a Ctrl-C mid-synth: stop jsii's Node process first (else it goes on writing into the
+    staging directory), then remove the staging directory."""
+    _stop_jsii_runtime()
+    shutil.rmtree(staging, ignore_errors=True)
+
+
 def _stop_jsii_runtime() -> None:
     """Let jsii's Node process finish the call it is in and exit (at most 5 s, then it is terminated).
 
@@ -187,33 +188,29 @@ def _stop_jsii_runtime() -> None:
         pass
 
 
-def _record_interrupts(interrupted: list[int]) -> Any:
-    """Make Ctrl-C raise KeyboardInterrupt as usual and also note it in ``interrupted``; return the
-    handler to restore (None off the main thread, where signals cannot be handled)."""
+@contextlib.contextmanager
+def _interrupts(deferred: bool) -> Iterator[list[int]]:
+    """Note each Ctrl-C (SIGINT) in the yielded list while the block runs.
+
+    ``deferred=False``: it also raises KeyboardInterrupt at once, as Python's own handler does.
+    ``deferred=True``: it is held until the block is done, then raised, unless the block appended -1
+    to the list (committed: a Ctrl-C that came is then dropped). Off the main thread, where Python
+    handles no signals, nothing is installed.
+    """
+    received: list[int] = []
     if threading.current_thread() is not threading.main_thread():
-        return None
+        yield received
+        return
 
     def on_sigint(signum: int, frame: object) -> None:
-        interrupted.append(signum)
-        raise KeyboardInterrupt
+        received.append(signum)
+        if not deferred:
+            raise KeyboardInterrupt
 
-    return signal.signal(signal.SIGINT, on_sigint)
-
-
-@contextlib.contextmanager
-def _interrupts_deferred() -> Iterator[list[int]]:
-    """Hold SIGINT until the block is done, then raise KeyboardInterrupt if one came.
-
-    Yields the list of signals received so far; the block appends -1 to say it committed, after
-    which a Ctrl-C that came is dropped instead of raised."""
-    if threading.current_thread() is not threading.main_thread():
-        yield []
-        return
-    received: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         yield received
     finally:
         signal.signal(signal.SIGINT, previous)
-    if received and -1 not in received:  # the block appends -1 once it has committed: then it is not raised
+    if deferred and received and -1 not in received:
         raise KeyboardInterrupt

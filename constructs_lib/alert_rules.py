@@ -13,9 +13,10 @@ from typing import Mapping, Sequence
 from constructs_lib.validation import Problems
 
 #: [P] monitor_metric_alert_resource.go (azurerm 4.55.0): the values ``frequency`` and ``window_size`` take.
-FREQUENCIES = ("PT1M", "PT5M", "PT15M", "PT30M", "PT1H")
-WINDOWS = ("PT1M", "PT5M", "PT15M", "PT30M", "PT1H", "PT6H", "PT12H", "P1D")
+#: Each ``window_size`` value with its length in minutes; ``frequency`` takes those of an hour or less.
 _MINUTES = {"PT1M": 1, "PT5M": 5, "PT15M": 15, "PT30M": 30, "PT1H": 60, "PT6H": 360, "PT12H": 720, "P1D": 1440}
+WINDOWS = tuple(_MINUTES)
+FREQUENCIES = tuple(window for window, minutes in _MINUTES.items() if minutes <= 60)
 AGGREGATIONS = ("Average", "Count", "Minimum", "Maximum", "Total")
 OPERATORS = ("Equals", "GreaterThan", "GreaterThanOrEqual", "LessThan", "LessThanOrEqual")
 #: A deliberately plain address check (one @, a dot in the domain, no spaces): Azure sends to whatever it is given.
@@ -72,7 +73,7 @@ class MetricAlertSpec:
         problems.require(self.window_size in WINDOWS, f"{at}.window_size", self.window_size, f"one of {WINDOWS}")
         problems.require(self.frequency in FREQUENCIES, f"{at}.frequency", self.frequency, f"one of {FREQUENCIES}")
         problems.require(0 <= self.severity <= 4, f"{at}.severity", self.severity, "0 (critical) to 4 (verbose)")
-        if self.window_size in _MINUTES and self.frequency in _MINUTES:
+        if self.window_size in WINDOWS and self.frequency in FREQUENCIES:
             # [MS] alerts-metric-overview: the evaluation frequency can't be longer than the look-back period.
             problems.require(_MINUTES[self.frequency] <= _MINUTES[self.window_size], f"{at}.frequency",
                              self.frequency, f"not longer than window_size {self.window_size}")
