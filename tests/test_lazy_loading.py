@@ -31,10 +31,10 @@ def _is_heavy(module: str) -> bool:
                (prefix.endswith("_") and module.startswith(prefix)) for prefix in HEAVY_PREFIXES)
 
 
-def _python(code: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _python(code: str, env_extra: dict[str, str] | None = None, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in (lazy_providers.EAGER_ENV, lazy_providers.LAZY_INDEX_ENV)}
     env.update(env_extra or {})
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -114,18 +114,19 @@ LOAD_PROBE = """
     enabled = lazy_providers.enable()
     from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
     submodules = [m for m in sys.modules if m.startswith("cdktf_cdktf_provider_azurerm.")]
-    print(json.dumps({"enabled": enabled, "submodules": len(submodules),
-                      "env_restored": dict(os.environ) == before}))
+    # Its own file, not stdout: the jsii kernel's timing log writes to stdout concurrently.
+    with open(sys.argv[1], "w") as out:
+        json.dump({"enabled": enabled, "submodules": len(submodules),
+                   "env_restored": dict(os.environ) == before}, out)
 """
 
 
-def test_lazy_mode_loads_only_used_modules_on_both_sides():
+def test_lazy_mode_loads_only_used_modules_on_both_sides(tmp_path):
     # JSII_DEBUG_TIMING makes the jsii kernel log each require(): it must be the lazy index.
-    result = _python(LOAD_PROBE, {"JSII_DEBUG_TIMING": "1"})
+    probe_file = tmp_path / "probe.json"
+    result = _python(LOAD_PROBE, {"JSII_DEBUG_TIMING": "1"}, str(probe_file))
     assert result.returncode == 0, result.stderr
-    # The kernel's timing log shares stdout and may come after the probe's line when the machine is busy.
-    (line,) = [line for line in result.stdout.splitlines() if line.startswith('{"enabled"')]
-    probe = json.loads(line)
+    probe = json.loads(probe_file.read_text())
     assert "cdktf_cdktf_provider_azurerm" in probe["enabled"]
     assert probe["submodules"] < 20  # _jsii + resource_group, not 1,527
     assert probe["env_restored"], "NODE_OPTIONS / PPM_JSII_LAZY_INDEX leaked out of enable()"
