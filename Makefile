@@ -2,9 +2,29 @@
 # Python >= 3.11, Node.js (any; Node 22 for jsii comes from package.json) and make are all you need.
 SHELL := /bin/bash
 PYTHON ?= python3
+# The CDK toolchain (docs/toolchains.md): cdktf 0.21 + azurerm 4.55 (the default) or cdktn
+# (CDK Terrain 0.24 + azurerm 5.10), each in its own virtual environment with its own exact pins.
+TOOLCHAIN ?= cdktf
+ifeq ($(TOOLCHAIN),cdktf)
 VENV := .venv
+REQUIREMENTS := requirements.txt
+OTHER_VENV := .venv-cdktn
+OTHER_REQUIREMENTS := requirements-cdktn.txt
+else ifeq ($(TOOLCHAIN),cdktn)
+VENV := .venv-cdktn
+REQUIREMENTS := requirements-cdktn.txt
+OTHER_VENV := .venv
+OTHER_REQUIREMENTS := requirements.txt
+else
+$(error TOOLCHAIN=$(TOOLCHAIN) is not a toolchain: use cdktf (the default) or cdktn)
+endif
+# Python reads the same choice (constructs_lib/toolchain.py).
+export PPM_TOOLCHAIN := $(TOOLCHAIN)
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+# The other toolchain's runtime only: make test synthesizes both configs on it too.
+OTHER_STAMP := $(OTHER_VENV)/.installed-runtime
 NODE_STAMP := node_modules/.installed
 # No HashiCorp version-check calls from the cdktf CLI or Terraform (offline machines, CI).
 export CHECKPOINT_DISABLE := 1
@@ -16,12 +36,27 @@ help:
 	@awk '/^## [A-Za-z0-9_-]+:/ { sub(/^## /, "  "); print; next } /^## / { sub(/^## /, "      "); print }' $(firstword $(MAKEFILE_LIST))
 
 
+## setup: the virtual environment of TOOLCHAIN (cdktf: .venv, cdktn: .venv-cdktn) and node_modules
 setup: $(VENV_STAMP) $(NODE_STAMP)
 
-$(VENV_STAMP): requirements.txt
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python >= 3.11 is needed, $(PYTHON) is " + sys.version.split()[0] + "; run make PYTHON=python3.11 ...")'
+PYTHON_CHECK = @$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python >= 3.11 is needed, $(PYTHON) is " + sys.version.split()[0] + "; run make PYTHON=python3.11 ...")'
+PIP_INSTALL = -m pip install --quiet --disable-pip-version-check
+
+# requirements.txt installs the test tools too (requirements-dev.txt); requirements-cdktn.txt does not.
+$(VENV_STAMP): $(REQUIREMENTS) requirements-common.txt requirements-dev.txt
+	$(PYTHON_CHECK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) $(PIP_INSTALL) -r $(REQUIREMENTS)
+	@touch $@
+
+$(DEV_STAMP): $(VENV_STAMP) requirements-dev.txt
+	$(PY) $(PIP_INSTALL) -r requirements-dev.txt
+	@touch $@
+
+$(OTHER_STAMP): $(OTHER_REQUIREMENTS) requirements-common.txt
+	$(PYTHON_CHECK)
+	@test -x $(OTHER_VENV)/bin/python || $(PYTHON) -m venv $(OTHER_VENV)
+	$(OTHER_VENV)/bin/python $(PIP_INSTALL) -r $(OTHER_REQUIREMENTS)
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -47,8 +82,9 @@ plan: setup
 deploy: setup
 	$(PY) scripts/delivery.py deploy $(if $(strip $(STACKS)),--stacks "$(strip $(STACKS))")
 
-## test: the whole test suite (synth of both configs, policy, validation)
-test: setup
+## test: the whole test suite (synth of both configs, policy, validation), on TOOLCHAIN; both configs
+## are also synthesized on the other toolchain and compared (tests/test_toolchains.py)
+test: setup $(DEV_STAMP) $(OTHER_STAMP)
 	$(PY) -m pytest
 
 .PHONY: preflight

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from cdktf import App
+from constructs_lib.cdk import App
+from constructs_lib.toolchain import app_context
 
 from config.schema import EnvironmentConfig
 from stacks.app import AppStack
@@ -22,7 +23,7 @@ from stacks.state import StateStack
 
 def build_app(cfg: EnvironmentConfig, outdir: str | None = None) -> App:
     """Build (not synthesize) the app: network -> data, cluster -> app."""
-    app = App(outdir=outdir) if outdir else App()
+    app = App(outdir=outdir, context=app_context()) if outdir else App(context=app_context())
     network = NetworkStack(app, cfg)
     data = DataStack(app, cfg, network)
     cluster = ClusterStack(app, cfg, network)
@@ -43,7 +44,7 @@ def build_state_app(cfg: EnvironmentConfig, outdir: str, local_state: Path) -> A
     when the state sits inside the repository. ``outdir`` is synthesize()'s staging directory,
     a sibling of the final target, so the relative path still holds after the rename.
     """
-    app = App(outdir=outdir)
+    app = App(outdir=outdir, context=app_context())
     stack_dir = Path(outdir).resolve() / "stacks" / STATE_STACK_ID
     StateStack(app, cfg, os.path.relpath(local_state.resolve(), stack_dir))
     return app

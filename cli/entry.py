@@ -1,8 +1,9 @@
 """The one path both entry points take: validate the config, set up the process, synthesize.
 
 Exit codes: 0 written; 1 synth failed (construct props or a policy rule, one line each);
-2 the config is invalid (nothing built, nothing written); 130 interrupted (Ctrl-C: nothing
-written, a previous output directory left as it was, no staging directory behind).
+2 the config is invalid, or the toolchain (``PPM_TOOLCHAIN``) is unknown or not installed (nothing
+built, nothing written); 130 interrupted (Ctrl-C: nothing written, a previous output directory left
+as it was, no staging directory behind).
 """
 
 from __future__ import annotations
@@ -43,6 +44,14 @@ def run(target: Callable[[EnvironmentConfig], Target]) -> int:
         try:
             cfg = load_config()
         except ConfigError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return EXIT_CONFIG
+
+        from constructs_lib.toolchain import ToolchainError, selected
+
+        try:
+            selected()  # PPM_TOOLCHAIN, or the toolchain that is installed
+        except ToolchainError as err:
             print(f"error: {err}", file=sys.stderr)
             return EXIT_CONFIG
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable, Iterator
 from config.schema import EnvironmentConfig
 
 if TYPE_CHECKING:
-    from cdktf import App
+    from constructs_lib.cdk import App
 
 #: Builds (does not synthesize) an App for a config into an output directory.
 AppBuilder = Callable[[EnvironmentConfig, str], "App"]

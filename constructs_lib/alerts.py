@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from cdktf_cdktf_provider_azurerm.monitor_action_group import MonitorActionGroup, MonitorActionGroupEmailReceiver
-from cdktf_cdktf_provider_azurerm.monitor_metric_alert import (
+from constructs_lib.cdk.azurerm import (
+    MonitorActionGroup,
+    MonitorActionGroupEmailReceiver,
     MonitorMetricAlert,
     MonitorMetricAlertAction,
     MonitorMetricAlertCriteria,

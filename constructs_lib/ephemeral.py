@@ -12,7 +12,7 @@ class without touching its callers.
 
 from __future__ import annotations
 
-from cdktf import TerraformStack
+from constructs_lib.cdk import TerraformStack
 from constructs import Construct
 
 from constructs_lib.validation import Problems

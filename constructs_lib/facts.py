@@ -12,6 +12,13 @@ from __future__ import annotations
 
 from typing import Mapping
 
+# --- Terraform ---------------------------------------------------------------------------------
+
+#: [TF] v1.11 changelog: write-only arguments (the passwords' ``*_wo``, fed by ephemeral resources)
+#: need Terraform 1.11; every stack requires it (``terraform.required_version``), and CDK Terrain
+#: refuses to synthesize them for a project that targets anything older.
+MIN_TERRAFORM_VERSION = "1.11.0"
+
 # --- PostgreSQL Flexible Server ---------------------------------------------------------------
 
 #: [P] azurerm_postgresql_flexible_server ``storage_mb``; [MS] flexible-server concepts-storage.

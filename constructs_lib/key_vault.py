@@ -6,11 +6,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from cdktf import ITerraformDependable, TerraformResourceLifecycle
-from cdktf_cdktf_provider_azurerm.key_vault import KeyVault as KeyVaultResource, KeyVaultNetworkAcls
-from cdktf_cdktf_provider_azurerm.key_vault_secret import KeyVaultSecret
-from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
-from cdktf_cdktf_provider_time.sleep import Sleep
+from constructs_lib.cdk import ITerraformDependable, TerraformResourceLifecycle
+from constructs_lib.cdk.azurerm import KeyVault as KeyVaultResource, KeyVaultNetworkAcls, KeyVaultSecret, RoleAssignment
+from constructs_lib.cdk.time import Sleep
 from constructs import Construct
 
 from constructs_lib.diagnostics import Diagnostics

@@ -51,13 +51,12 @@ from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-#: Packages handled by default: python module name -> jsii assembly name.
-DEFAULT_PACKAGES: dict[str, str] = {
-    "cdktf_cdktf_provider_azurerm": "@cdktf/provider-azurerm",
-    "cdktf_cdktf_provider_helm": "@cdktf/provider-helm",
-    "cdktf_cdktf_provider_random": "@cdktf/provider-random",
-    "cdktf_cdktf_provider_time": "@cdktf/provider-time",
-}
+from constructs_lib.toolchain import DEFAULT, TOOLCHAINS, selected
+
+#: Packages handled by default: python module name -> jsii assembly name, for the default
+#: toolchain (cdktf). :func:`enable` without arguments uses the selected toolchain's packages
+#: (:meth:`constructs_lib.toolchain.Toolchain.lazy_packages`), the CDK Terrain ones included.
+DEFAULT_PACKAGES: dict[str, str] = TOOLCHAINS[DEFAULT].lazy_packages()
 
 #: Environment switch: any of these values falls back to stock eager imports.
 EAGER_ENV = "PPM_EAGER_IMPORTS"
@@ -139,6 +138,8 @@ def _node_lazy_index(assemblies: list[str]) -> Iterator[None]:
 def enable(packages: dict[str, str] | None = None) -> list[str]:
     """Register the provider packages without running their root ``__init__``.
 
+    ``packages`` defaults to the selected toolchain's four provider packages (cdktf or CDK Terrain).
+
     Call before the first import of cdktf or any provider module. Packages already
     imported (eagerly) and packages not installed are left alone. Returns the
     module names that were set up lazily (empty when ``PPM_EAGER_IMPORTS`` is set, or
@@ -155,7 +156,7 @@ def enable(packages: dict[str, str] | None = None) -> list[str]:
             RuntimeWarning, stacklevel=2)
         return []
     todo = []
-    for module_name, assembly in (packages or DEFAULT_PACKAGES).items():
+    for module_name, assembly in (packages or selected().lazy_packages()).items():
         if module_name in sys.modules:
             continue
         spec = importlib.util.find_spec(module_name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from cdktf_cdktf_provider_azurerm.log_analytics_workspace import LogAnalyticsWorkspace as LogAnalyticsWorkspaceResource
+from constructs_lib.cdk.azurerm import LogAnalyticsWorkspace as LogAnalyticsWorkspaceResource
 from constructs import Construct
 
 from constructs_lib.validation import Problems

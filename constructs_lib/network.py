@@ -5,17 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from cdktf_cdktf_provider_azurerm.nat_gateway import NatGateway as NatGatewayResource
-from cdktf_cdktf_provider_azurerm.nat_gateway_public_ip_association import NatGatewayPublicIpAssociation
-from cdktf_cdktf_provider_azurerm.network_security_group import NetworkSecurityGroup
-from cdktf_cdktf_provider_azurerm.network_security_rule import NetworkSecurityRule
-from cdktf_cdktf_provider_azurerm.public_ip import PublicIp
-from cdktf_cdktf_provider_azurerm.subnet import Subnet, SubnetDelegation, SubnetDelegationServiceDelegation
-from cdktf_cdktf_provider_azurerm.subnet_nat_gateway_association import SubnetNatGatewayAssociation
-from cdktf_cdktf_provider_azurerm.subnet_network_security_group_association import (
+from constructs_lib.cdk.azurerm import (
+    NatGateway as NatGatewayResource,
+    NatGatewayPublicIpAssociation,
+    NetworkSecurityGroup,
+    NetworkSecurityRule,
+    PublicIp,
+    Subnet,
+    SubnetDelegation,
+    SubnetDelegationServiceDelegation,
+    SubnetNatGatewayAssociation,
     SubnetNetworkSecurityGroupAssociation,
+    VirtualNetwork,
 )
-from cdktf_cdktf_provider_azurerm.virtual_network import VirtualNetwork
 from constructs import Construct
 
 from constructs_lib.facts import POSTGRES_DELEGATION, ZONES

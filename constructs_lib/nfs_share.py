@@ -6,14 +6,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal, Mapping
 
-from cdktf import TerraformResourceLifecycle
-from cdktf_cdktf_provider_azurerm.storage_account import (
+from constructs_lib.cdk import TerraformResourceLifecycle
+from constructs_lib.cdk.azurerm import (
     StorageAccount,
     StorageAccountNetworkRules,
     StorageAccountShareProperties,
     StorageAccountSharePropertiesRetentionPolicy,
+    StorageShare,
 )
-from cdktf_cdktf_provider_azurerm.storage_share import StorageShare
 from constructs import Construct
 
 from constructs_lib.diagnostics import Diagnostics

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import jsii
-from cdktf import Annotations, IAspect, TerraformResource
+from constructs_lib.cdk import Annotations, IAspect, TerraformResource
 from constructs import IConstruct
 
 #: Resources that hold data: destroying or replacing one loses it.

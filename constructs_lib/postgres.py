@@ -6,15 +6,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal, Mapping, Sequence
 
-from cdktf import TerraformResourceLifecycle
-from cdktf_cdktf_provider_azurerm.postgresql_flexible_server import (
+from constructs_lib.cdk import TerraformResourceLifecycle
+from constructs_lib.cdk.azurerm import (
     PostgresqlFlexibleServer,
+    PostgresqlFlexibleServerConfiguration,
+    PostgresqlFlexibleServerDatabase,
     PostgresqlFlexibleServerHighAvailability,
 )
-from cdktf_cdktf_provider_azurerm.postgresql_flexible_server_configuration import (
-    PostgresqlFlexibleServerConfiguration,
-)
-from cdktf_cdktf_provider_azurerm.postgresql_flexible_server_database import PostgresqlFlexibleServerDatabase
 from constructs import Construct
 
 from constructs_lib.diagnostics import Diagnostics

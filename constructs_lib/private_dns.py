@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from cdktf_cdktf_provider_azurerm.private_dns_zone import PrivateDnsZone as PrivateDnsZoneResource
-from cdktf_cdktf_provider_azurerm.private_dns_zone_virtual_network_link import PrivateDnsZoneVirtualNetworkLink
+from constructs_lib.cdk.azurerm import PrivateDnsZone as PrivateDnsZoneResource, PrivateDnsZoneVirtualNetworkLink
 from constructs import Construct
 
 from constructs_lib.facts import DNS_NAME
+from constructs_lib.azurerm_versions import private_dns_link_zone
 from constructs_lib.validation import Problems, is_token
 
 _DNS_NAME = re.compile(DNS_NAME)
@@ -63,8 +63,7 @@ class PrivateDnsZone(Construct):
             link_name: PrivateDnsZoneVirtualNetworkLink(
                 self, f"link-{link_name}",
                 name=f"link-{link_name}",
-                resource_group_name=props.resource_group_name,
-                private_dns_zone_name=self.resource.name,
+                **private_dns_link_zone(self.resource.id, self.resource.name, props.resource_group_name),
                 virtual_network_id=vnet_id,
                 registration_enabled=props.registration_enabled,
                 tags=dict(props.tags) or None,

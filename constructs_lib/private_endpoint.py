@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from cdktf_cdktf_provider_azurerm.private_endpoint import (
+from constructs_lib.cdk.azurerm import (
     PrivateEndpoint as PrivateEndpointResource,
     PrivateEndpointPrivateDnsZoneGroup,
     PrivateEndpointPrivateServiceConnection,

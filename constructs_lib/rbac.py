@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
-from cdktf import ITerraformDependable
-from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
-from cdktf_cdktf_provider_time.sleep import Sleep
+from constructs_lib.cdk import ITerraformDependable
+from constructs_lib.cdk.azurerm import RoleAssignment
+from constructs_lib.cdk.time import Sleep
 from constructs import Construct
 
 

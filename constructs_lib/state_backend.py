@@ -19,18 +19,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from cdktf import TerraformResourceLifecycle
-from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
-from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
-from cdktf_cdktf_provider_azurerm.storage_account import (
+from constructs_lib.cdk import TerraformResourceLifecycle
+from constructs_lib.cdk.azurerm import (
+    ResourceGroup,
+    RoleAssignment,
     StorageAccount,
     StorageAccountBlobProperties,
     StorageAccountBlobPropertiesContainerDeleteRetentionPolicy,
     StorageAccountBlobPropertiesDeleteRetentionPolicy,
     StorageAccountNetworkRules,
     StorageAccountSasPolicy,
+    StorageContainer,
 )
-from cdktf_cdktf_provider_azurerm.storage_container import StorageContainer
 from constructs import Construct
 
 from constructs_lib.facts import BLOB_CONTAINER_NAME, STORAGE_ACCOUNT_NAME

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Mapping
 
 import jsii
-from cdktf import IAspect, TerraformResource
+from constructs_lib.cdk import IAspect, TerraformResource
 from constructs import IConstruct
 
 

@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from cdktf_cdktf_provider_azurerm.federated_identity_credential import FederatedIdentityCredential
-from cdktf_cdktf_provider_azurerm.user_assigned_identity import UserAssignedIdentity
+from constructs_lib.cdk.azurerm import FederatedIdentityCredential, UserAssignedIdentity
 from constructs import Construct
 
+from constructs_lib.azurerm_versions import federated_credential_identity
 from constructs_lib.facts import DNS_LABEL
 from constructs_lib.refs import ManagedIdentityRef
 from constructs_lib.validation import Problems, is_token
@@ -79,8 +79,7 @@ class WorkloadIdentity(Construct):
         self.federation = FederatedIdentityCredential(
             self, "federation",
             name=f"{props.namespace}-{props.service_account_name}",
-            resource_group_name=props.resource_group_name,
-            parent_id=self.resource.id,
+            **federated_credential_identity(self.resource.id, props.resource_group_name),
             issuer=props.oidc_issuer_url,
             subject=self.subject,
             audience=[WORKLOAD_IDENTITY_AUDIENCE],

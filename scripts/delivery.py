@@ -327,12 +327,43 @@ def read_only_plan_args(name: str) -> list[str]:
     return ["-lock=false", *(["-refresh=false"] if name in NO_REFRESH_STACKS else [])]
 
 
+_LOCKED_PROVIDER = re.compile(r'provider\s+"[^"]*/([\w-]+)"\s*\{[^}]*?version\s*=\s*"([^"]+)"', re.S)
+
+
+def changed_provider_pins(directory: Path) -> dict[str, tuple[str, str]]:
+    """Providers whose exact pin in the synthesized stack differs from its ``.terraform.lock.hcl``.
+
+    provider -> (locked, pinned). Switching toolchains (docs/toolchains.md) moves every pin (azurerm
+    4.55.0 -> 5.10.0); ``terraform init`` then refuses the old lock file unless run with ``-upgrade``.
+    """
+    lock = directory / ".terraform.lock.hcl"
+    if not lock.is_file():
+        return {}
+    locked = dict(_LOCKED_PROVIDER.findall(lock.read_text(encoding="utf-8")))
+    stack = json.loads((directory / "cdk.tf.json").read_text(encoding="utf-8"))
+    pinned = {name: spec.get("version", "") for name, spec in
+              stack.get("terraform", {}).get("required_providers", {}).items()}
+    return {name: (locked[name], version) for name, version in pinned.items()
+            if name in locked and version and locked[name] != version}
+
+
+def init_args(name: str, directory: Path, console: Console) -> list[str]:
+    """``init`` arguments: ``-upgrade`` only when a provider pin moved away from the lock file."""
+    changed = changed_provider_pins(directory)
+    if not changed:
+        return ["-input=false", "-reconfigure"]
+    moves = ", ".join(f"{provider} {old} -> {new}" for provider, (old, new) in sorted(changed.items()))
+    console.say(f"provider pins changed ({moves}): terraform init -upgrade rewrites the lock file", name)
+    return ["-input=false", "-reconfigure", "-upgrade"]
+
+
 def plan_stack(name: str, directory: Path, plans: Path, env: Mapping[str, str],
                console: Console | None = None) -> tuple[Path, int]:
     """init, plan -out, show -json for one stack; returns (plan JSON, plan exit: 0 no changes, 2 changes).
 
     ``init -reconfigure``: a ``.terraform/`` carried over from the previous synth may point at another
     backend (PPM_CONFIG switched environments); the synthesized backend wins and no state is migrated.
+    ``-upgrade`` too when the stack pins another provider version than its lock file (:func:`init_args`).
     With PLAN_READ_ONLY=1 the plan takes no state lock, and the app stack's is not refreshed
     (:func:`read_only_plan_args`).
     """
@@ -340,7 +371,7 @@ def plan_stack(name: str, directory: Path, plans: Path, env: Mapping[str, str],
     plans.mkdir(parents=True, exist_ok=True)
     plan_file, plan_json = (plans / f"{name}.tfplan").resolve(), (plans / f"{name}.json").resolve()
     with _INIT_LOCK:
-        code = run_prefixed(_terraform(directory, "init", "-input=false", "-reconfigure"), env, name, console)
+        code = run_prefixed(_terraform(directory, "init", *init_args(name, directory, console)), env, name, console)
     if code != 0:
         raise StepFailed(name, "init", f"{name}: terraform init failed (exit {code})")
     code = run_prefixed(_terraform(directory, "plan", "-input=false", "-detailed-exitcode",

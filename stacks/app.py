@@ -21,8 +21,8 @@ before this stack's plan starts, so nothing here needs to reference that wait.
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
-from cdktf_cdktf_provider_time.provider import TimeProvider
+from constructs_lib.cdk.azurerm import ResourceGroup
+from constructs_lib.cdk.time import TimeProvider
 from constructs import Construct
 
 from config.schema import EnvironmentConfig

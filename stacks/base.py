@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cdktf import Aspects, AzurermBackend, TerraformStack
-from cdktf_cdktf_provider_azurerm.provider import (
+from constructs_lib.cdk import Aspects, AzurermBackend, TerraformStack
+from constructs_lib.cdk.azurerm import (
     AzurermProvider,
     AzurermProviderFeatures,
     AzurermProviderFeaturesKeyVault,
@@ -14,14 +14,15 @@ from constructs import Construct
 from config.schema import EnvironmentConfig
 from constructs_lib.alert_rules import AlertThresholds, MetricAlertSpec
 from constructs_lib.alerts import MetricAlert, MetricAlertProps
+from constructs_lib.facts import MIN_TERRAFORM_VERSION
 from constructs_lib.naming import Names
 from constructs_lib.policy import PolicyChecks
 from constructs_lib.tagging import RequiredTags
 
 
-#: Write-only arguments (the database password's ``*_wo``) need Terraform 1.11 ([TF] v1.11 changelog);
-#: an older Terraform then stops at init with this constraint instead of failing mid-plan.
-REQUIRED_TERRAFORM = ">= 1.11.0"
+#: facts.MIN_TERRAFORM_VERSION: an older Terraform then stops at init with this constraint instead
+#: of failing mid-plan.
+REQUIRED_TERRAFORM = f">= {MIN_TERRAFORM_VERSION}"
 
 
 def require_terraform(stack: TerraformStack) -> None:

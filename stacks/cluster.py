@@ -10,10 +10,9 @@ PersistentVolume needs no Azure role at all (see constructs_lib/aks/cluster.py a
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput
-from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
-from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
-from cdktf_cdktf_provider_time.provider import TimeProvider
+from constructs_lib.cdk import TerraformOutput
+from constructs_lib.cdk.azurerm import DataAzurermClientConfig, ResourceGroup
+from constructs_lib.cdk.time import TimeProvider
 from constructs import Construct
 
 from config.schema import ClusterConfig, EnvironmentConfig

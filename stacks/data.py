@@ -9,11 +9,9 @@ Nothing secret crosses: the password stays in Key Vault, read in-cluster by the 
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
-from cdktf_cdktf_provider_azurerm.key_vault_secret import KeyVaultSecret
-from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
-from cdktf_cdktf_provider_random.provider import RandomProvider
-from cdktf_cdktf_provider_time.provider import TimeProvider
+from constructs_lib.cdk.azurerm import DataAzurermClientConfig, KeyVaultSecret, ResourceGroup
+from constructs_lib.cdk.random import RandomProvider
+from constructs_lib.cdk.time import TimeProvider
 from constructs import Construct
 
 from config import azure_rules as az

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_azurerm.data_azurerm_client_config import DataAzurermClientConfig
-from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
+from constructs_lib.cdk.azurerm import DataAzurermClientConfig, ResourceGroup
 from constructs import Construct
 
 from config.schema import EnvironmentConfig

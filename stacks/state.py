@@ -8,8 +8,8 @@ own cdktf App (``cli.builders.build_state_app``), so the main app stays exactly 
 
 from __future__ import annotations
 
-from cdktf import Aspects, LocalBackend, TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_azurerm.provider import (
+from constructs_lib.cdk import Aspects, LocalBackend, TerraformOutput, TerraformStack
+from constructs_lib.cdk.azurerm import (
     AzurermProvider,
     AzurermProviderFeatures,
     AzurermProviderFeaturesResourceGroup,

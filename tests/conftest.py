@@ -175,3 +175,92 @@ def state_synths(tmp_path_factory) -> dict[str, StateSynth]:
     synthesize(load_config(CONFIGS["small"]), small_out, build=functools.partial(build_state_app, local_state=small_state))
     synths["small"] = _read("small", small_out, small_state)
     return synths
+
+
+# --- the other toolchain (cdktf <-> CDK Terrain): both configs and both state stacks, once --------
+
+@dataclass
+class ToolchainSynths:
+    """Every synth of the toolchain this session does not run on, made by that toolchain's venv."""
+
+    toolchain: str
+    apps: dict[str, Synth]
+    states: dict[str, StateSynth]
+    seconds: dict[str, float]
+
+
+def other_toolchain() -> Any:
+    from constructs_lib.toolchain import TOOLCHAINS, selected
+
+    (other,) = [t for t in TOOLCHAINS.values() if t.name != selected().name]
+    return other
+
+
+def _synthesize_other(base: Path) -> ToolchainSynths:
+    """``main.py`` and ``bootstrap.py`` of both configs, four processes at once, on the other venv."""
+    import time
+
+    other = other_toolchain()
+    python = ROOT / other.venv / "bin" / "python"
+    assert python.exists(), (f"{python} missing: `make test` builds it ({other.requirements}); "
+                             f"or run `make TOOLCHAIN={other.name} setup`")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env["PPM_TOOLCHAIN"] = other.name
+    jobs: dict[str, tuple[list[str], dict[str, str]]] = {}
+    for name, config in CONFIGS.items():
+        jobs[f"app-{name}"] = ([str(python), str(ROOT / "main.py")],
+                               {"PPM_CONFIG": str(config), "CDKTF_OUTDIR": str(base / name)})
+        # the layout of state_synths (<name>-out, state/<name>.tfstate): the backend's relative path is the same
+        jobs[f"state-{name}"] = ([str(python), str(ROOT / "bootstrap.py")],
+                                 {"PPM_CONFIG": str(config), "BOOTSTRAP_OUTDIR": str(base / f"{name}-out"),
+                                  "BOOTSTRAP_STATE": str(base / "state" / f"{name}.tfstate")})
+    started = {job: (time.perf_counter(), subprocess.Popen(argv, cwd=ROOT, env={**env, **extra}, text=True,
+                                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+               for job, (argv, extra) in jobs.items()}
+    seconds = {}
+    for job, (start, proc) in started.items():
+        out, err = proc.communicate(timeout=600)
+        seconds[job] = time.perf_counter() - start
+        assert proc.returncode == 0, f"{other.name} {job} failed ({proc.returncode}):\n{out}\n{err}"
+    apps = {}
+    for name in CONFIGS:
+        outdir = base / name
+        manifest = json.loads((outdir / "manifest.json").read_text())
+        apps[name] = Synth(name=f"{name}@{other.name}", outdir=outdir, manifest=manifest,
+                           stacks={s: json.loads((outdir / m["synthesizedStackPath"]).read_text())
+                                   for s, m in manifest["stacks"].items()})
+    states = {name: _read(f"{name}@{other.name}", base / f"{name}-out", base / "state" / f"{name}.tfstate")
+              for name in CONFIGS}
+    return ToolchainSynths(other.name, apps, states, seconds)
+
+
+@pytest.fixture(scope="session")
+def other_synths(tmp_path_factory) -> ToolchainSynths:
+    """The other toolchain's synths, made once per session even with several xdist workers.
+
+    The first worker to get here synthesizes into the session's shared temp directory under a lock;
+    the others wait for it and read the same files.
+    """
+    import fcntl
+    import pickle
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the directory all workers of this session share
+    base = shared / "other-toolchain"
+    with open(shared / "other-toolchain.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared / "other-toolchain.pickle"
+        if done.exists():
+            return pickle.loads(done.read_bytes())
+        base.mkdir(exist_ok=True)
+        result = _synthesize_other(base)
+        done.write_bytes(pickle.dumps(result))
+        return result
+
+
+@pytest.fixture(params=[f"{c}@{t}" for c in sorted(CONFIGS) for t in ("this", "other")], scope="session")
+def every_synth(request, synths, other_synths) -> Synth:
+    """Both shipped configs on both toolchains (for checks that must hold whatever synthesized them)."""
+    config, toolchain = request.param.split("@")
+    return synths[config] if toolchain == "this" else other_synths.apps[config]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from cdktf import App, TerraformStack
+from constructs_lib.cdk import App, TerraformStack
 
 from config import load_config
 from constructs_lib.alert_rules import (

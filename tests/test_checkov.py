@@ -134,10 +134,15 @@ def describe(check: dict[str, Any], stack_json: dict[str, Any] | None = None) ->
 
 
 @pytest.fixture(scope="session")
-def checkov_runs(synths, state_synths, tmp_path_factory) -> dict[tuple[str, str], CheckovRun | CheckovRunError]:
-    """checkov on every (config, stack) with that stack's skips, plus planted stacks that prove failures are seen."""
+def checkov_runs(synths, state_synths, other_synths, tmp_path_factory) -> dict[tuple[str, str], CheckovRun | CheckovRunError]:
+    """checkov on every (config, stack) with that stack's skips, on both toolchains (``<config>@other``: the
+    toolchain this session does not run on), plus planted stacks that prove failures are seen."""
     jobs = {f"{config}-{stack}": synths[config].outdir / "stacks" / stack for config in CONFIGS for stack in STACKS}
     jobs.update({f"{config}-state": state.outdir / "stacks" / "state" for config, state in state_synths.items()})
+    jobs.update({f"{config}@other-{stack}": other_synths.apps[config].outdir / "stacks" / stack
+                 for config in CONFIGS for stack in STACKS})
+    jobs.update({f"{config}@other-state": state.outdir / "stacks" / "state"
+                 for config, state in other_synths.states.items()})
     stacks = {name: name.split("-", 1)[1] for name in jobs}
     planted = tmp_path_factory.mktemp("checkov-planted")
     (planted / "cdk.tf.json").write_text(json.dumps(PLANTED_STACK))
@@ -186,10 +191,13 @@ def assert_checkov_verdict(run: CheckovRun, body: dict[str, Any], checkable_type
 
 
 @pytest.mark.parametrize("stack", [*STACKS, "state"])
-@pytest.mark.parametrize("config", sorted(CONFIGS))
-def test_checkov_passes_every_stack(checkov_runs, synths, state_synths, checkable_types, config, stack):
-    """The four stacks and the bootstrap's state stack (whose storage checks must really run)."""
-    body = state_synths[config].doc if stack == "state" else synths[config].stacks[stack]
+@pytest.mark.parametrize("config", [*sorted(CONFIGS), *(f"{c}@other" for c in sorted(CONFIGS))])
+def test_checkov_passes_every_stack(checkov_runs, synths, state_synths, other_synths, checkable_types, config, stack):
+    """The four stacks and the bootstrap's state stack (whose storage checks must really run), as both
+    toolchains synthesize them."""
+    name, _, other = config.partition("@")
+    apps, states = (other_synths.apps, other_synths.states) if other else (synths, state_synths)
+    body = states[name].doc if stack == "state" else apps[name].stacks[stack]
     run = _run(checkov_runs, config, stack)
     assert_checkov_verdict(run, body, checkable_types)
     if stack == "state":

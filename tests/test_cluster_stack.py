@@ -276,7 +276,7 @@ REFERENCES = {
 def resolved_references(tmp_path_factory) -> dict[str, tuple[object, str]]:
     """Each reference field (raw value, Terraform expression), read from an app built (not
     synthesized) from the reference config: a throwaway output per field, resolved in-stack."""
-    from cdktf import TerraformOutput
+    from constructs_lib.cdk import TerraformOutput
 
     from cli.builders import build_app
 

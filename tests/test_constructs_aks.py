@@ -123,9 +123,9 @@ VARIANTS = {
 
 @pytest.fixture(scope="module")
 def variants(tmp_path_factory) -> dict[str, dict]:
-    from cdktf import App, TerraformStack
-    from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures
-    from cdktf_cdktf_provider_time.provider import TimeProvider
+    from constructs_lib.cdk import App, TerraformStack
+    from constructs_lib.cdk.azurerm import AzurermProvider, AzurermProviderFeatures
+    from constructs_lib.cdk.time import TimeProvider
 
     from constructs_lib.aks.cluster import AksCluster
 

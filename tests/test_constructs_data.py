@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from cdktf import App, TerraformStack, TerraformVariable
+from constructs_lib.cdk import App, TerraformStack, TerraformVariable
 
 from constructs_lib.diagnostics import Diagnostics, DiagnosticsProps
 from constructs_lib.key_vault import KeyVaultProps, PrivateKeyVault
@@ -155,9 +155,9 @@ def synthesized(tmp_path_factory) -> dict:
     outdir = tmp_path_factory.mktemp("constructs-data")
     app = App(outdir=str(outdir))
     stack = TerraformStack(app, "subject")
-    from cdktf_cdktf_provider_azurerm.provider import AzurermProvider
+    from constructs_lib.cdk.azurerm import AzurermProvider
 
-    from cdktf_cdktf_provider_time.provider import TimeProvider
+    from constructs_lib.cdk.time import TimeProvider
 
     AzurermProvider(stack, "azurerm", features=[{}])
     TimeProvider(stack, "time")

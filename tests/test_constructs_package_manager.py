@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from cdktf import App, TerraformStack, TerraformVariable
+from constructs_lib.cdk import App, TerraformStack, TerraformVariable
 
 from constructs_lib.aks.helm import AKS_ENTRA_SERVER_APP_ID, AksHelmProvider, AksHelmProviderProps
 from constructs_lib.package_manager.manifests import NFS_MOUNT_OPTIONS
@@ -76,8 +76,8 @@ class Synthesized:
 
 def _synth(outdir: Path, props: PackageManagerReleaseProps | None = None, *, token_quota: bool = False,
            login_mode: str = "azurecli") -> Synthesized:
-    from cdktf_cdktf_provider_azurerm.provider import AzurermProvider
-    from cdktf_cdktf_provider_time.provider import TimeProvider
+    from constructs_lib.cdk.azurerm import AzurermProvider
+    from constructs_lib.cdk.time import TimeProvider
 
     app = App(outdir=str(outdir))
     stack = TerraformStack(app, "t")
@@ -372,6 +372,19 @@ def test_the_pod_mounts_the_secret_provider_class_so_the_sync_happens(default):
     assert sorted(yaml.safe_load(o)["objectName"] for o in objects) == [
         "postgres-app-password", "ppm-encryption-key", "ppm-license"]
     assert all(yaml.safe_load(o)["objectType"] == "secret" for o in objects)
+
+
+def test_vault_objects_keep_the_given_order_not_the_token_text_order():
+    """Names are tokens (``${TfToken[TOKEN.12]}``): their text depends on how many tokens the process made
+    before, so sorting by it reordered the list between synths. The order is the order given, each once."""
+    from constructs_lib.package_manager.manifests import key_vault_secret_provider_class
+
+    spc = key_vault_secret_provider_class(
+        name="n", namespace="ns", key_vault_name="kv", tenant_id="t", identity_client_id="c",
+        synced_secrets={"a": {"password": "${TfToken[TOKEN.99]}"},
+                        "b": {"key": "${TfToken[TOKEN.100]}", "again": "${TfToken[TOKEN.99]}"}})
+    objects = yaml.safe_load(spc["spec"]["parameters"]["objects"])["array"]
+    assert [yaml.safe_load(o)["objectName"] for o in objects] == ["${TfToken[TOKEN.99]}", "${TfToken[TOKEN.100]}"]
 
 
 def test_license_file_comes_from_its_own_synced_secret(default):

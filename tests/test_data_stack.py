@@ -358,7 +358,7 @@ REFERENCES = {
 
 
 def _resolve(stack, value):
-    from cdktf import DefaultTokenResolver, StringConcat, Tokenization
+    from constructs_lib.cdk import DefaultTokenResolver, StringConcat, Tokenization
 
     return Tokenization.resolve(value, scope=stack, resolver=DefaultTokenResolver(StringConcat()))
 

@@ -238,6 +238,26 @@ def test_plan_runs_init_plan_show_per_stack_in_order_one_at_a_time(fake_cloud):
     assert "up to 1 stack at once (PARALLELISM)" in result.stdout
 
 
+def test_init_upgrades_only_the_stack_whose_provider_pins_left_its_lock_file(fake_cloud, reference, tmp_path):
+    """Switching toolchains moves the pins (azurerm 4.55.0 -> 5.10.0); Terraform refuses the old lock file
+    without -upgrade. A lock file that matches the pins keeps plain init (no silent provider upgrades)."""
+    import shutil
+
+    path, env, log, _ = fake_cloud
+    outdir = tmp_path / "out"
+    shutil.copytree(reference.outdir, outdir)
+    pinned = reference.stacks["network"]["terraform"]["required_providers"]["azurerm"]["version"]
+    lock = 'provider "registry.terraform.io/hashicorp/azurerm" {{\n  version     = "{}"\n  hashes = []\n}}\n'
+    (outdir / "stacks" / "network" / ".terraform.lock.hcl").write_text(lock.format("3.117.0"))
+    (outdir / "stacks" / "data" / ".terraform.lock.hcl").write_text(lock.format(pinned))
+    result = delivery("plan", "--no-synth", path=path, env_extra={**env, "CDKTF_OUTDIR": str(outdir)})
+    assert result.returncode == 0, result.stderr
+    inits = {c[0]: c[2:] for c in _calls(log) if c[1] == "init"}
+    assert inits["network"] == ["-input=false", "-reconfigure", "-upgrade"]
+    assert inits["data"] == inits["cluster"] == inits["app"] == ["-input=false", "-reconfigure"]
+    assert f"[network] provider pins changed (azurerm 3.117.0 -> {pinned})" in result.stdout
+
+
 def test_plan_runs_independent_stacks_in_parallel_after_their_dependencies(fake_cloud, reference):
     path, env, log, plans = fake_cloud
     result = delivery("plan", "--no-synth", path=path, env_extra=env)

@@ -155,11 +155,14 @@ def _metadata(library: Library) -> email.message.Message:
     return email.parser.Parser().parsestr(text)
 
 
-def _requirements_txt() -> dict[str, Requirement]:
+def _requirements(name: str) -> dict[str, Requirement]:
+    """The pins of one requirements file, with the files it includes (``-r``)."""
     reqs = {}
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
+    for line in (ROOT / name).read_text().splitlines():
         line = line.split("#", 1)[0].strip()
-        if line:
+        if line.startswith("-r "):
+            reqs.update(_requirements(line[3:].strip()))
+        elif line:
             req = Requirement(line)
             reqs[req.name.lower()] = req
     return reqs
@@ -180,19 +183,25 @@ def test_metadata_names_version_licence_and_python(library):
 
 
 def test_dependency_ranges_admit_the_pinned_versions(library):
-    declared = {Requirement(r).name.lower(): Requirement(r) for r in _metadata(library).get_all("Requires-Dist")}
-    assert set(declared) == {"cdktf", "cdktf-cdktf-provider-azurerm", "cdktf-cdktf-provider-helm",
-                             "cdktf-cdktf-provider-random", "cdktf-cdktf-provider-time", "constructs", "jsii", "pyyaml"}
-    pinned = _requirements_txt()
-    for name, req in declared.items():
-        assert req.specifier, f"{name}: a range, not an unconstrained dependency"
-        assert not any(s.operator == "==" for s in req.specifier), f"{name}: a range, not an exact pin"
-        app_req = pinned[name]
-        exact = [s.version for s in app_req.specifier if s.operator == "=="]
-        # Exact pins must be admitted; for a range in requirements.txt, the installed version must be.
-        for version in exact or [importlib.metadata.version(name)]:
-            assert version in req.specifier, f"{name} {version} outside {req.specifier}"
-            assert version in app_req.specifier
+    """Each toolchain is an extra whose ranges admit that toolchain's exact pins; the rest admits both."""
+    declared: dict[str, list[Requirement]] = {}
+    for text in _metadata(library).get_all("Requires-Dist"):
+        req = Requirement(text)
+        declared.setdefault(str(req.marker or ""), []).append(req)
+    extras = {'extra == "cdktf"': "requirements.txt", 'extra == "cdktn"': "requirements-cdktn.txt"}
+    assert set(declared) == {"", *extras}, sorted(declared)
+    assert {r.name.lower() for r in declared[""]} == {"constructs", "jsii", "pyyaml"}
+    for marker, requirements in [*extras.items(), ("", "requirements.txt"), ("", "requirements-cdktn.txt")]:
+        pinned = _requirements(requirements)
+        for req in declared[marker]:
+            name = req.name.lower()
+            assert req.specifier, f"{name}: a range, not an unconstrained dependency"
+            assert not any(s.operator == "==" for s in req.specifier), f"{name}: a range, not an exact pin"
+            exact = [s.version for s in pinned[name].specifier if s.operator == "=="]
+            assert exact, f"{requirements}: {name} is not pinned exactly"
+            assert exact[0] in req.specifier, f"{name} {exact[0]} ({requirements}) outside {req.specifier}"
+    toolchain_packages = {r.name.lower() for m in extras for r in declared[m]}
+    assert {"cdktf", "cdktn", "cdktn-provider-azurerm", "cdktf-cdktf-provider-azurerm"} <= toolchain_packages
 
 
 def test_installed_wheel_imports_without_side_effects(library):
@@ -220,14 +229,15 @@ def test_example_ran_from_the_installed_wheel_with_no_inputs(library):
     assert (library.app / "cdktf.out" / "manifest.json").is_file()  # zero inputs: ./cdktf.out
 
 
-def test_example_imports_only_the_library_cdktf_and_provider_bindings():
+def test_example_imports_only_the_library_and_constructs():
+    """No toolchain package by name: cdktf and CDK Terrain names come through constructs_lib.cdk, so the
+    example runs on either toolchain."""
     tree = ast.parse((EXAMPLE_DIR / "main.py").read_text())
     roots = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     roots |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     third_party = {r for r in roots if r not in sys.stdlib_module_names and r != "__future__"}
-    allowed = {"constructs_lib", "cdktf", "constructs"}
-    assert {r for r in third_party if r not in allowed and not r.startswith(PROVIDER_PREFIX)} == set()
-    assert allowed <= third_party  # and no stacks/ or config/ (they are not stdlib, so caught above)
+    # and no stacks/ or config/ (they are not stdlib, so caught here)
+    assert third_party == {"constructs_lib", "constructs"}
 
 
 def _network_output_value(library: Library, reference: str) -> str:
@@ -406,7 +416,9 @@ def test_every_props_type_is_frozen_kw_only_and_documents_every_field():
 
 def test_library_doc_covers_install_lazy_loading_the_example_and_every_export():
     text = (ROOT / "docs" / "library.md").read_text()
-    assert "#egg=ppm-azure-constructs" in text and f"pip install dist/ppm_azure_constructs-{VERSION}-py3" in text
+    # both toolchain extras, from Git and from the wheel
+    assert 'pip install "ppm-azure-constructs[cdktf] @ git+' in text and 'pip install "ppm-azure-constructs[cdktn] @ git+' in text
+    assert f'pip install "dist/ppm_azure_constructs-{VERSION}-py3-none-any.whl[cdktf]"' in text
     assert "lazy_providers.enable()" in text
     assert (EXAMPLE_DIR / "main.py").read_text() in text
     for name, value in _exports().items():
@@ -425,7 +437,7 @@ def test_every_exported_construct_exposes_its_main_resource_as_resource(tmp_path
     import functools
 
     import constructs_lib
-    from cdktf import TerraformElement
+    from constructs_lib.cdk import TerraformElement
     from constructs import Construct
 
     from config import load_config

@@ -182,7 +182,7 @@ MANAGEMENT = ["10.50.0.0/24", "192.168.10.0/24"]
 @pytest.fixture(scope="module")
 def variant(tmp_path_factory) -> dict:
     """The network stack alone, for reference.yaml with TLS on, Internet ingress and management sources."""
-    from cdktf import App
+    from constructs_lib.cdk import App
 
     from stacks.network import NetworkStack
 

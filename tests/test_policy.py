@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-from cdktf import App, Aspects, TerraformResourceLifecycle, TerraformStack
+from constructs_lib.cdk import App, Aspects, TerraformResourceLifecycle, TerraformStack
 
 from constructs_lib.policy import POLICY_RULES, STATEFUL_TYPES, PolicyChecks
 from constructs_lib.tagging import RequiredTags
@@ -27,7 +27,7 @@ RG = "rg-policy-test"
 
 
 def _stack(tmp_path: Path, *, policy_first: bool = False) -> tuple[App, TerraformStack]:
-    from cdktf_cdktf_provider_azurerm.provider import AzurermProvider
+    from constructs_lib.cdk.azurerm import AzurermProvider
 
     app = App(outdir=str(tmp_path / "out"))
     stack = TerraformStack(app, "s")
@@ -52,21 +52,21 @@ def _synth_json(app: App, tmp_path: Path) -> dict[str, Any]:
 
 # One factory per stateful type: (stack, lifecycle) -> resource, with the fewest valid arguments.
 def _pg_server(stack, lifecycle):
-    from cdktf_cdktf_provider_azurerm.postgresql_flexible_server import PostgresqlFlexibleServer
+    from constructs_lib.cdk.azurerm import PostgresqlFlexibleServer
 
     return PostgresqlFlexibleServer(stack, "pg", name="psql-x", resource_group_name=RG, location="eastus2",
                                     sku_name="GP_Standard_D4ds_v4", lifecycle=lifecycle)
 
 
 def _pg_database(stack, lifecycle):
-    from cdktf_cdktf_provider_azurerm.postgresql_flexible_server_database import PostgresqlFlexibleServerDatabase
+    from constructs_lib.cdk.azurerm import PostgresqlFlexibleServerDatabase
 
     return PostgresqlFlexibleServerDatabase(stack, "db", name="packagemanager", server_id="/subscriptions/x/psql",
                                             lifecycle=lifecycle)
 
 
 def _storage_account(stack, lifecycle):
-    from cdktf_cdktf_provider_azurerm.storage_account import StorageAccount
+    from constructs_lib.cdk.azurerm import StorageAccount
 
     return StorageAccount(stack, "sa", name="stx", resource_group_name=RG, location="eastus2",
                           account_tier="Premium", account_replication_type="ZRS", account_kind="FileStorage",
@@ -74,14 +74,14 @@ def _storage_account(stack, lifecycle):
 
 
 def _storage_share(stack, lifecycle):
-    from cdktf_cdktf_provider_azurerm.storage_share import StorageShare
+    from constructs_lib.cdk.azurerm import StorageShare
 
     return StorageShare(stack, "share", name="ppm-data", storage_account_id="/subscriptions/x/st", quota=100,
                         enabled_protocol="NFS", lifecycle=lifecycle)
 
 
 def _key_vault(stack, lifecycle):
-    from cdktf_cdktf_provider_azurerm.key_vault import KeyVault
+    from constructs_lib.cdk.azurerm import KeyVault
 
     return KeyVault(stack, "kv", name="kv-x", resource_group_name=RG, location="eastus2", sku_name="standard",
                     tenant_id="00000000-0000-0000-0000-000000000000", purge_protection_enabled=True,
@@ -141,7 +141,7 @@ def test_stateful_resources_with_prevent_destroy_pass(tmp_path):
 
 
 def test_prevent_destroy_is_not_required_of_stateless_resources(tmp_path):
-    from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
+    from constructs_lib.cdk.azurerm import ResourceGroup
 
     app, stack = _stack(tmp_path)
     ResourceGroup(stack, "rg", name=RG, location="eastus2")
@@ -151,7 +151,7 @@ def test_prevent_destroy_is_not_required_of_stateless_resources(tmp_path):
 # --- POL-002 required tags --------------------------------------------------------------------
 
 def test_override_that_unsets_tags_after_required_tags_is_caught(tmp_path):
-    from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
+    from constructs_lib.cdk.azurerm import ResourceGroup
 
     app, stack = _stack(tmp_path)
     rg = ResourceGroup(stack, "rg", name=RG, location="eastus2", tags={"owner": "team"})
@@ -164,7 +164,7 @@ def test_override_that_unsets_tags_after_required_tags_is_caught(tmp_path):
 
 
 def test_override_that_blanks_one_tag_is_caught(tmp_path):
-    from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
+    from constructs_lib.cdk.azurerm import ResourceGroup
 
     app, stack = _stack(tmp_path)
     rg = ResourceGroup(stack, "rg", name=RG, location="eastus2")
@@ -174,8 +174,8 @@ def test_override_that_blanks_one_tag_is_caught(tmp_path):
 
 
 def test_tags_that_are_a_token_cannot_be_verified_and_fail(tmp_path):
-    from cdktf import TerraformVariable
-    from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
+    from constructs_lib.cdk import TerraformVariable
+    from constructs_lib.cdk.azurerm import ResourceGroup
 
     app, stack = _stack(tmp_path)
     tags = TerraformVariable(stack, "tags", type="map(string)")
@@ -187,7 +187,7 @@ def test_tags_that_are_a_token_cannot_be_verified_and_fail(tmp_path):
 
 def test_policy_added_before_required_tags_sees_untagged_resources(tmp_path):
     """Why the order in stacks/base.py matters: cdktf runs a node's aspects in the order they were added."""
-    from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
+    from constructs_lib.cdk.azurerm import ResourceGroup
 
     app, stack = _stack(tmp_path, policy_first=True)
     ResourceGroup(stack, "rg", name=RG, location="eastus2")
@@ -195,7 +195,7 @@ def test_policy_added_before_required_tags_sees_untagged_resources(tmp_path):
 
 
 def test_required_tags_added_by_the_aspect_and_merged_overrides_pass(tmp_path):
-    from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
+    from constructs_lib.cdk.azurerm import ResourceGroup
 
     app, stack = _stack(tmp_path)
     rg = ResourceGroup(stack, "rg", name=RG, location="eastus2", tags={"owner": "team"})
@@ -207,7 +207,7 @@ def test_required_tags_added_by_the_aspect_and_merged_overrides_pass(tmp_path):
 
 
 def test_resources_without_tags_argument_are_not_judged(tmp_path):
-    from cdktf_cdktf_provider_azurerm.storage_share import StorageShare
+    from constructs_lib.cdk.azurerm import StorageShare
 
     app, stack = _stack(tmp_path)
     StorageShare(stack, "share", name="s", storage_account_id="/x", quota=100, lifecycle=KEEP)
@@ -218,7 +218,7 @@ def test_resources_without_tags_argument_are_not_judged(tmp_path):
 
 @pytest.mark.parametrize("value, shown", [(None, "unset: the provider default is true"), (True, "True")])
 def test_storage_account_that_allows_public_blobs_fails(value, shown, tmp_path):
-    from cdktf_cdktf_provider_azurerm.storage_account import StorageAccount
+    from constructs_lib.cdk.azurerm import StorageAccount
 
     app, stack = _stack(tmp_path)
     StorageAccount(stack, "sa", name="stx", resource_group_name=RG, location="eastus2", account_tier="Standard",
@@ -244,7 +244,7 @@ def test_storage_account_without_public_blobs_passes(tmp_path):
 # --- every finding at once, idempotence, wiring -------------------------------------------------
 
 def test_all_findings_are_reported_at_once_and_not_duplicated_on_resynth(tmp_path):
-    from cdktf_cdktf_provider_azurerm.storage_account import StorageAccount
+    from constructs_lib.cdk.azurerm import StorageAccount
 
     app, stack = _stack(tmp_path)
     sa = StorageAccount(stack, "sa", name="stx", resource_group_name=RG, location="eastus2",
@@ -280,7 +280,7 @@ VIOLATING_MAIN = textwrap.dedent("""
     def build_app(cfg, outdir=None):
         app = real(cfg, outdir)
         data = next(c for c in app.node.children if c.node.id == "data")
-        from cdktf_cdktf_provider_azurerm.storage_account import StorageAccount
+        from constructs_lib.cdk.azurerm import StorageAccount
         StorageAccount(data, "rogue", name="strogue", resource_group_name="rg", location=cfg.location,
                        account_tier="Standard", account_replication_type="LRS")
         return app
@@ -317,14 +317,14 @@ TINY_SYNTH_WITH_VIOLATION = textwrap.dedent("""
     use_supported_node()
     from constructs_lib import lazy_providers
     lazy_providers.enable()
-    from cdktf import App, Aspects, TerraformStack
+    from constructs_lib.cdk import App, Aspects, TerraformStack
     from config import load_config
     from constructs_lib.policy import PolicyChecks
     from cli.synth import SynthError, synthesize
 
     def build(cfg, outdir):
-        from cdktf_cdktf_provider_azurerm.provider import AzurermProvider
-        from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
+        from constructs_lib.cdk.azurerm import AzurermProvider
+        from constructs_lib.cdk.azurerm import ResourceGroup
         app = App(outdir=outdir)
         stack = TerraformStack(app, "s")
         AzurermProvider(stack, "azurerm", features=[{{}}])

@@ -178,16 +178,16 @@ def unsensitive_secret_outputs(stack: dict[str, Any]) -> list[str]:
 
 # --- the synthesized output of both configs -------------------------------------------------------
 
-def test_no_secret_literal_in_any_synthesized_file(any_synth):
-    files, findings = scan_tree(any_synth.outdir)
-    names = {str(p.relative_to(any_synth.outdir)) for p in files}
-    assert "manifest.json" in names and all(f"stacks/{s}/cdk.tf.json" in names for s in any_synth.stacks)
-    assert not findings, f"{len(findings)} secret-looking literal(s) in {any_synth.name}:\n" + \
+def test_no_secret_literal_in_any_synthesized_file(every_synth):
+    files, findings = scan_tree(every_synth.outdir)
+    names = {str(p.relative_to(every_synth.outdir)) for p in files}
+    assert "manifest.json" in names and all(f"stacks/{s}/cdk.tf.json" in names for s in every_synth.stacks)
+    assert not findings, f"{len(findings)} secret-looking literal(s) in {every_synth.name}:\n" + \
         "\n".join(map(str, findings))
 
 
-def test_every_output_carrying_a_secret_is_sensitive(any_synth):
-    problems = [f"{stack}: {p}" for stack, body in any_synth.stacks.items() for p in unsensitive_secret_outputs(body)]
+def test_every_output_carrying_a_secret_is_sensitive(every_synth):
+    problems = [f"{stack}: {p}" for stack, body in every_synth.stacks.items() for p in unsensitive_secret_outputs(body)]
     assert not problems, "\n".join(problems)
 
 
@@ -198,11 +198,11 @@ def test_every_output_carrying_a_secret_is_sensitive(any_synth):
     ("postgres-app-password", [("azurerm_key_vault_secret", "value_wo")]),
     ("ppm-encryption-key", [("azurerm_key_vault_secret", "value_wo")]),
 ])
-def test_generated_password_is_referenced_only_by_the_write_only_arguments(any_synth, name, expected):
+def test_generated_password_is_referenced_only_by_the_write_only_arguments(every_synth, name, expected):
     """Each generated value is an ephemeral random_password referenced only by write-only arguments
     (the admin password: the server's administrator_password_wo and its vault secret's value_wo); no
     output, no other field."""
-    stacks = any_synth.stacks
+    stacks = every_synth.stacks
     passwords = {(s, n) for s, body in stacks.items() for n in body.get("ephemeral", {}).get("random_password", {})}
     assert passwords == {("data", "postgres-admin-password"), ("data", "postgres-app-password"),
                          ("data", "ppm-encryption-key")}, passwords
@@ -233,10 +233,10 @@ def test_the_encryption_key_is_512_random_bytes_in_hex(any_synth):
 WRITE_ONLY_SECRET_FIELDS = ("administrator_password_wo", "value_wo")
 
 
-def test_no_managed_random_password_and_no_secret_outside_write_only_arguments(any_synth):
+def test_no_managed_random_password_and_no_secret_outside_write_only_arguments(every_synth):
     """No secret reaches state: every generated secret is ephemeral, and every reference to one sits in a
     write-only argument (a managed random_password, or an ephemeral value in any other field, would be stored)."""
-    for stack, body in any_synth.stacks.items():
+    for stack, body in every_synth.stacks.items():
         assert "random_password" not in body.get("resource", {}), stack
         for rtype, by_name in body.get("resource", {}).items():
             for name, entry in by_name.items():
@@ -339,9 +339,10 @@ def test_output_sensitivity_check_catches_a_planted_output():
     assert flagged == {"password", "secret", "license", "dsn", "kubeconfig", "key"}
 
 
-def test_no_stack_keeps_a_generated_secret_in_state(synths, state_synths):
-    """Every stack of both configs, the state stack included: no managed random_password anywhere."""
-    documents = [(f"{n}/{s}", doc) for n, synth in synths.items() for s, doc in synth.stacks.items()]
-    documents += [(f"{n}/state", synth.doc) for n, synth in state_synths.items()]
+def test_no_stack_keeps_a_generated_secret_in_state(synths, state_synths, other_synths):
+    """Every stack of both configs on both toolchains, the state stack included: no managed random_password."""
+    documents = [(f"{n}/{s}", doc) for n, synth in [*synths.items(), *other_synths.apps.items()]
+                 for s, doc in synth.stacks.items()]
+    documents += [(f"{n}/state", synth.doc) for n, synth in [*state_synths.items(), *other_synths.states.items()]]
     for where, doc in documents:
         assert "random_password" not in doc.get("resource", {}), where

@@ -183,7 +183,7 @@ def _props(**overrides):
 
 
 def test_every_props_problem_is_reported_at_once():
-    from cdktf import App, TerraformStack
+    from constructs_lib.cdk import App, TerraformStack
 
     from constructs_lib.state_backend import StateBackend
     from constructs_lib.validation import PropsError
@@ -209,7 +209,7 @@ def test_every_props_problem_is_reported_at_once():
 
 
 def test_an_open_firewall_is_refused():
-    from cdktf import App, TerraformStack
+    from constructs_lib.cdk import App, TerraformStack
 
     from constructs_lib.state_backend import StateBackend
     from constructs_lib.validation import PropsError

@@ -26,7 +26,7 @@ provider "registry.terraform.io/hashicorp/azurerm" {
 
 def _builder(stacks: tuple[str, ...], marker: str, fail: bool = False):
     def build(cfg, outdir):
-        from cdktf import App, TerraformOutput, TerraformStack
+        from constructs_lib.cdk import App, TerraformOutput, TerraformStack
 
         if fail:
             raise RuntimeError("synth failed on purpose")

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cdktf import TerraformResourceLifecycle
-from cdktf_cdktf_provider_azurerm.kubernetes_cluster import (
+from constructs_lib.cdk import TerraformResourceLifecycle
+from constructs_lib.cdk.azurerm import (
     KubernetesCluster,
     KubernetesClusterApiServerAccessProfile,
     KubernetesClusterAzureActiveDirectoryRoleBasedAccessControl,
@@ -42,16 +42,14 @@ from cdktf_cdktf_provider_azurerm.kubernetes_cluster import (
     KubernetesClusterMaintenanceWindowNodeOs,
     KubernetesClusterMicrosoftDefender,
     KubernetesClusterNetworkProfile,
+    KubernetesClusterNodePool,
+    KubernetesClusterNodePoolUpgradeSettings,
     KubernetesClusterOmsAgent,
     KubernetesClusterStorageProfile,
     KubernetesClusterWebAppRouting,
+    UserAssignedIdentity,
 )
-from cdktf_cdktf_provider_azurerm.kubernetes_cluster_node_pool import (
-    KubernetesClusterNodePool,
-    KubernetesClusterNodePoolUpgradeSettings,
-)
-from cdktf_cdktf_provider_azurerm.user_assigned_identity import UserAssignedIdentity
-from cdktf_cdktf_provider_time.sleep import Sleep
+from constructs_lib.cdk.time import Sleep
 from constructs import Construct
 
 from constructs_lib.aks.container_insights import ContainerInsights, ContainerInsightsProps
@@ -64,6 +62,7 @@ from constructs_lib.aks.props import (
     NodePoolSpec,
     validate,
 )
+from constructs_lib.azurerm_versions import kubernetes_cluster_extras
 from constructs_lib.diagnostics import DiagnosticsProps, diagnostic_setting
 from constructs_lib.rbac import grant_role, propagation_wait
 
@@ -155,6 +154,7 @@ class AksCluster(Construct):
             local_account_disabled=True,
             oidc_issuer_enabled=True,
             workload_identity_enabled=True,
+            **kubernetes_cluster_extras(),
             network_profile=KubernetesClusterNetworkProfile(
                 network_plugin="azure",
                 network_plugin_mode="overlay",

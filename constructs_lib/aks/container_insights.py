@@ -14,16 +14,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from cdktf_cdktf_provider_azurerm.monitor_data_collection_rule import (
+from constructs_lib.cdk.azurerm import (
     MonitorDataCollectionRule,
+    MonitorDataCollectionRuleAssociation,
     MonitorDataCollectionRuleDataFlow,
     MonitorDataCollectionRuleDataSources,
     MonitorDataCollectionRuleDataSourcesExtension,
     MonitorDataCollectionRuleDestinations,
     MonitorDataCollectionRuleDestinationsLogAnalytics,
-)
-from cdktf_cdktf_provider_azurerm.monitor_data_collection_rule_association import (
-    MonitorDataCollectionRuleAssociation,
 )
 from constructs import Construct
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import Fn
-from cdktf_cdktf_provider_azurerm.data_azurerm_kubernetes_cluster import DataAzurermKubernetesCluster
-from cdktf_cdktf_provider_helm.provider import HelmProvider, HelmProviderKubernetes, HelmProviderKubernetesExec
+from constructs_lib.cdk import Fn
+from constructs_lib.cdk.azurerm import DataAzurermKubernetesCluster
+from constructs_lib.cdk.helm import HelmProvider, HelmProviderKubernetes, HelmProviderKubernetesExec
 from constructs import Construct
 
 from constructs_lib.aks.props import AksClusterRef

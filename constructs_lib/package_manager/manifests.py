@@ -168,7 +168,9 @@ def key_vault_secret_provider_class(
     ``tenantID``, not the deprecated ``tenantId``); it needs "Key Vault Secrets User" on each secret.
     No ``useVMManagedIdentity``: the node-wide add-on identity is not used.
     """
-    vault_objects = sorted({kv_name for keys in synced_secrets.values() for kv_name in keys.values()})
+    # In the order given, each once: the names are usually tokens, whose text (and so any sort of it)
+    # depends on how many tokens the process made before, which would reorder the list between runs.
+    vault_objects = list(dict.fromkeys(kv_name for keys in synced_secrets.values() for kv_name in keys.values()))
     # The provider reads `objects` as YAML whose `array` items are YAML documents again;
     # written out in the documented literal-block layout so it reads like the docs.
     objects = "array:\n" + "".join(

@@ -15,10 +15,10 @@ Props and validation: :mod:`constructs_lib.package_manager.props`; the values:
 
 from __future__ import annotations
 
-from cdktf import ITerraformDependable, TerraformProvider
-from cdktf_cdktf_provider_azurerm.role_assignment import RoleAssignment
-from cdktf_cdktf_provider_helm.release import Release
-from cdktf_cdktf_provider_time.sleep import Sleep
+from constructs_lib.cdk import ITerraformDependable, TerraformProvider
+from constructs_lib.cdk.azurerm import RoleAssignment
+from constructs_lib.cdk.helm import Release
+from constructs_lib.cdk.time import Sleep
 from constructs import Construct
 
 from constructs_lib.package_manager.props import CHART, PackageManagerReleaseProps, validate

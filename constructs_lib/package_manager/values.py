@@ -324,7 +324,7 @@ def _secret_env(name: str, secret: str, key: str) -> dict[str, Any]:
 def _gib(quota: int | float) -> str:
     """Kubernetes quantity for a GiB count; a number token becomes a string token."""
     if is_token(quota):
-        from cdktf import Token  # only for a token, which only exists inside a cdktf app anyway
+        from constructs_lib.cdk import Token  # only for a token, which only exists inside a cdktf app anyway
 
         return f"{Token.as_string(quota)}Gi"
     return f"{int(quota)}Gi"

@@ -8,10 +8,10 @@ Two stacks, like a real platform split:
   zone-redundant PostgreSQL Flexible Server and an Azure Files NFS share behind a private
   endpoint, wired to the network stack through cdktf cross-stack references.
 
-It imports only ``constructs_lib``, ``cdktf``, ``constructs`` and the provider bindings, and
-synthesizes with no inputs::
+It imports only ``constructs_lib`` and ``constructs``: cdktf or CDK Terrain names come through
+``constructs_lib.cdk``, so it runs on either toolchain. It synthesizes with no inputs::
 
-    pip install "ppm-azure-constructs @ git+https://github.com/<org>/<repo>.git"
+    pip install "ppm-azure-constructs[cdktf] @ git+https://github.com/<org>/<repo>.git"   # or [cdktn]
     python main.py            # or: cdktf synth   -> ./cdktf.out (or $CDKTF_OUTDIR)
 """
 
@@ -26,10 +26,10 @@ from constructs_lib import lazy_providers
 lazy_providers.enable()
 
 import constructs_lib  # noqa: E402
-from cdktf import App, Aspects, TerraformOutput, TerraformStack  # noqa: E402
-from cdktf_cdktf_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures  # noqa: E402
-from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup  # noqa: E402
-from cdktf_cdktf_provider_random.provider import RandomProvider  # noqa: E402
+from constructs_lib.cdk import App, Aspects, TerraformOutput, TerraformStack  # noqa: E402
+from constructs_lib.cdk.azurerm import AzurermProvider, AzurermProviderFeatures, ResourceGroup  # noqa: E402
+from constructs_lib.cdk.random import RandomProvider  # noqa: E402
+from constructs_lib.toolchain import app_context  # noqa: E402
 from constructs import Construct  # noqa: E402
 from constructs_lib import (  # noqa: E402
     EphemeralPassword,
@@ -132,7 +132,8 @@ class DataStack(TerraformStack):
 
 def main() -> None:
     # cdktf's CLI sets CDKTF_OUTDIR; a plain `python main.py` writes ./cdktf.out.
-    app = App(outdir=os.environ.get("CDKTF_OUTDIR") or "cdktf.out")
+    # app_context(): the Terraform versions the synthesized JSON needs (CDK Terrain checks them).
+    app = App(outdir=os.environ.get("CDKTF_OUTDIR") or "cdktf.out", context=app_context())
     network = NetworkStack(app, "example-network")
     DataStack(app, "example-data", network)
     app.synth()

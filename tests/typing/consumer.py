@@ -11,7 +11,7 @@ lines pass silently, and the test fails on the missing errors.
 
 from __future__ import annotations
 
-from cdktf import App, TerraformStack
+from constructs_lib.cdk import App, TerraformStack
 
 import constructs_lib
 from constructs_lib import (

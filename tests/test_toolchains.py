@@ -1,0 +1,226 @@
+"""cdktf (azurerm 4.55) and CDK Terrain (azurerm 5.10) synthesize the same deployment.
+
+The session's own synth (``synths``) runs on the toolchain of this venv; ``other_synths`` runs
+``main.py`` and ``bootstrap.py`` of both shipped configs with the other toolchain's venv
+(``.venv`` or ``.venv-cdktn``, both built by ``make test``). Both must give:
+
+- the same stacks and the same Terraform addresses (a moved address is a destroy and create);
+- the same arguments, except exactly the azurerm 4 -> 5 changes that
+  ``constructs_lib.azurerm_versions.AZURERM_5_CHANGES`` lists (and docs/toolchains.md explains),
+  the provider versions each toolchain pins, and cdktf's own version stamp.
+
+checkov and the secret scan run on the other toolchain's output too (tests/test_checkov.py,
+tests/test_secrets.py).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from constructs_lib.azurerm_versions import AZURERM_5_CHANGES
+from constructs_lib.toolchain import TOOLCHAINS, ToolchainError, choose, selected
+from tests.conftest import CONFIGS, ROOT, STACKS
+
+#: What each toolchain pins: the provider versions its prebuilt bindings were generated for.
+PROVIDER_VERSIONS = {
+    "cdktf": {"azurerm": "4.55.0", "helm": "3.1.1", "random": "3.7.2", "time": "0.13.1"},
+    "cdktn": {"azurerm": "5.10.0", "helm": "3.3.0", "random": "3.9.1", "time": "0.14.2"},
+}
+SECTIONS = ("resource", "data", "ephemeral", "output", "variable", "locals", "provider")
+
+
+def _by_toolchain(synths, other_synths) -> dict[str, Any]:
+    this = selected().name
+    return {this: synths, other_synths.toolchain: other_synths.apps}
+
+
+def _addresses(stack: dict[str, Any]) -> set[str]:
+    found = set()
+    for section in SECTIONS:
+        for kind, entries in (stack.get(section) or {}).items():
+            if section in ("output", "variable", "locals"):
+                found.add(f"{section}.{kind}")
+            elif section == "provider":
+                found.add(f"provider.{kind}")
+            else:
+                found.update(f"{section}.{kind}.{name}" for name in entries)
+    return found
+
+
+def _differences(old: Any, new: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str]]:
+    """(path, what) for every key added, removed or changed from ``old`` (cdktf) to ``new`` (CDK Terrain)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[tuple[tuple[str, ...], str]] = []
+        for key in sorted(set(old) | set(new)):
+            if key not in old:
+                out.append(((*path, key), "added"))
+            elif key not in new:
+                out.append(((*path, key), "removed"))
+            else:
+                out += _differences(old[key], new[key], (*path, key))
+        return out
+    return [] if old == new else [(path, "changed")]
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_both_toolchains_synthesize_every_stack_with_the_same_addresses(synths, other_synths, config):
+    by = _by_toolchain(synths, other_synths)
+    cdktf, cdktn = by["cdktf"][config], by["cdktn"][config]
+    assert set(cdktf.stacks) == set(cdktn.stacks) == set(STACKS)
+    for stack in STACKS:
+        assert _addresses(cdktf.stacks[stack]) == _addresses(cdktn.stacks[stack]), stack
+    this_state = other_synths.states[config].doc
+    assert this_state.get("resource"), "the other toolchain's state stack is empty"
+
+
+def _expected_argument_changes(cdktf_stack: dict[str, Any]) -> set[tuple[tuple[str, ...], str]]:
+    expected = set()
+    for change in AZURERM_5_CHANGES:
+        for name in (cdktf_stack.get("resource", {}).get(change.resource_type) or {}):
+            expected.add((("resource", change.resource_type, name, change.argument), change.change))
+    return expected
+
+
+def _toolchain_stamps(stack: dict[str, Any]) -> set[tuple[tuple[str, ...], str]]:
+    """The differences that only say which toolchain wrote the file: its version and provider pins."""
+    stamps = {(("//", "metadata", "version"), "changed")}
+    for provider in stack.get("terraform", {}).get("required_providers", {}):
+        stamps.add((("terraform", "required_providers", provider, "version"), "changed"))
+    return stamps
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_arguments_differ_exactly_by_the_documented_azurerm_5_changes(synths, other_synths, config, stack):
+    by = _by_toolchain(synths, other_synths)
+    old, new = by["cdktf"][config].stacks[stack], by["cdktn"][config].stacks[stack]
+    found = set(_differences(old, new))
+    expected = _expected_argument_changes(old) | _toolchain_stamps(old)
+    assert found - expected == set(), f"undocumented differences (add to AZURERM_5_CHANGES, or fix): {found - expected}"
+    # every listed change whose resource type is in this stack really shows
+    assert {d for d in expected if d[0][0] == "resource"} <= found
+    for provider, version in PROVIDER_VERSIONS["cdktf"].items():
+        if provider in old["terraform"]["required_providers"]:
+            assert old["terraform"]["required_providers"][provider]["version"] == version
+            assert new["terraform"]["required_providers"][provider]["version"] == PROVIDER_VERSIONS["cdktn"][provider]
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+def test_the_state_stack_is_the_same_on_both_toolchains(state_synths, other_synths, config):
+    this, other = state_synths[config].doc, other_synths.states[config].doc
+    assert _addresses(this) == _addresses(other)
+    found = set(_differences(this, other))
+    assert found <= _toolchain_stamps(this), found
+
+
+def test_every_documented_change_shows_in_some_synth(synths, other_synths):
+    """No stale entry: each change of AZURERM_5_CHANGES appears in the shipped configs' output."""
+    by = _by_toolchain(synths, other_synths)
+    seen = set()
+    for config in CONFIGS:
+        for stack in STACKS:
+            for path, what in _differences(by["cdktf"][config].stacks[stack], by["cdktn"][config].stacks[stack]):
+                if path[0] == "resource":
+                    seen.add((path[1], path[3], what))
+    listed = {(c.resource_type, c.argument, c.change) for c in AZURERM_5_CHANGES}
+    assert listed <= seen, listed - seen
+
+
+def test_the_other_toolchain_was_measured(other_synths):
+    # the timings the fixture took (shown with pytest -s); four processes, none failed
+    assert set(other_synths.seconds) == {f"{kind}-{c}" for kind in ("app", "state") for c in CONFIGS}
+
+
+# --- choosing the toolchain ---------------------------------------------------------------------
+
+def test_an_unknown_toolchain_is_refused_with_the_variable_and_the_values():
+    with pytest.raises(ToolchainError) as err:
+        choose("terraform-cdk")
+    message = str(err.value)
+    assert "PPM_TOOLCHAIN='terraform-cdk'" in message and "cdktf, cdktn" in message and "\n" not in message
+
+
+def _env(**extra: str) -> dict[str, str]:
+    return {**{k: v for k, v in os.environ.items() if k != "PPM_TOOLCHAIN"}, **extra}
+
+
+@pytest.mark.parametrize("value, says", [
+    ("nope", "PPM_TOOLCHAIN='nope' is not a toolchain; allowed: cdktf, cdktn"),
+    # the toolchain this venv does not have
+    ("other", "are not installed in this Python; run `make TOOLCHAIN="),
+])
+def test_main_exits_2_with_one_line_and_writes_nothing(tmp_path, value, says):
+    if value == "other":
+        value = next(t.name for t in TOOLCHAINS.values() if t.name != selected().name)
+    out = tmp_path / "out"
+    result = subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=ROOT, capture_output=True, text=True,
+                            env=_env(PPM_TOOLCHAIN=value, CDKTF_OUTDIR=str(out)), timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and says in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_make_refuses_an_unknown_toolchain_in_one_line():
+    result = subprocess.run(["make", "--no-print-directory", "TOOLCHAIN=cdk", "synth"], cwd=ROOT,
+                            capture_output=True, text=True, env=_env(), timeout=60)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "TOOLCHAIN=cdk is not a toolchain: use cdktf (the default) or cdktn" in lines[0]
+
+
+def test_the_makefile_venvs_and_requirements_are_the_toolchain_table():
+    """The Makefile states each toolchain's venv and pins; constructs_lib.toolchain states the same."""
+    dry = {}
+    for name in TOOLCHAINS:
+        result = subprocess.run(["make", "--no-print-directory", "-pn", f"TOOLCHAIN={name}", "help"], cwd=ROOT,
+                                capture_output=True, text=True, env=_env(), timeout=60)
+        variables = dict(line.split(" := ", 1) for line in result.stdout.splitlines()
+                         if line.startswith(("VENV :=", "REQUIREMENTS :=")))
+        dry[name] = (variables["VENV"], variables["REQUIREMENTS"])
+    assert dry == {name: (t.venv, t.requirements) for name, t in TOOLCHAINS.items()}
+
+
+def test_requirements_pin_exactly_what_each_toolchain_imports():
+    for toolchain in TOOLCHAINS.values():
+        pins = {line.split("==")[0].strip().lower().replace("-", "_")
+                for line in (ROOT / toolchain.requirements).read_text().splitlines()
+                if "==" in line and not line.startswith("#")}
+        assert {toolchain.core, *toolchain.providers.values()} <= pins
+        for line in (ROOT / toolchain.requirements).read_text().splitlines():
+            if line and not line.startswith(("#", "-r ")):
+                assert "==" in line, f"{toolchain.requirements}: not an exact pin: {line}"
+
+
+def test_every_seam_name_is_used_and_resolves_on_this_toolchain():
+    """constructs_lib.cdk.<provider> lists each class once; each is imported somewhere and exists here."""
+    import ast
+    import importlib
+
+    from constructs_lib import toolchain
+
+    used: set[tuple[str, str]] = set()
+    for path in [*ROOT.glob("constructs_lib/**/*.py"), *ROOT.glob("stacks/*.py"), *ROOT.glob("cli/*.py"),
+                 *ROOT.glob("examples/**/*.py"), *ROOT.glob("tests/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("constructs_lib.cdk"):
+                used.update((node.module.rsplit(".", 1)[1] if "." in node.module[18:] else "core", a.name)
+                            for a in node.names)
+    core = importlib.import_module("constructs_lib.cdk")
+    core_listed = {a.asname or a.name for block in ast.parse((ROOT / "constructs_lib/cdk/__init__.py").read_text()).body
+                   if isinstance(block, ast.If) for node in block.body if isinstance(node, ast.ImportFrom)
+                   for a in node.names}
+    assert {("core", n) for n in core_listed} == {u for u in used if u[0] == "core"}
+    for name in core_listed:
+        assert getattr(core, name).__module__.startswith(selected().core), name
+    for provider in toolchain.PROVIDERS:
+        seam = ROOT / "constructs_lib" / "cdk" / f"{provider}.py"
+        listed = toolchain._type_checking_imports(seam)
+        assert {(provider, n) for n in listed} == {u for u in used if u[0] == provider}, provider
+        module = importlib.import_module(f"constructs_lib.cdk.{provider}")
+        for name in listed:
+            assert getattr(module, name).__module__.startswith(selected().package(provider)), name
