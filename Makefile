@@ -101,8 +101,9 @@ $(BENCH_STAMP): $(BENCH_TS)/package.json $(BENCH_TS)/package-lock.json
 	cd $(BENCH_TS) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-## bench: median/min/max synth wall time, ROUNDS (7) interleaved rounds: reference config lazy vs eager vs a TypeScript cdktf app
-bench: setup $(BENCH_STAMP)
+## bench: median/min/max synth wall time, ROUNDS (7) interleaved rounds: reference config lazy vs eager vs a TypeScript cdktf app,
+## and lazy on the other toolchain (cdktf and CDK Terrain side by side)
+bench: setup $(BENCH_STAMP) $(OTHER_STAMP)
 	cd $(BENCH_TS) && node_modules/.bin/tsc -p .
 	$(PY) bench/bench.py --rounds $(ROUNDS)
 

@@ -5,6 +5,8 @@ rotates from round to round) so that machine noise hits all of them alike:
 
   python-lazy   python main.py                       (reference config, 4 stacks, lazy providers)
   python-eager  PPM_EAGER_IMPORTS=1 python main.py   (same, stock eager imports)
+  <other>-lazy  the other toolchain's venv (cdktn-lazy: .venv-cdktn when python-* run on cdktf,
+                cdktf-lazy: .venv when they run on CDK Terrain), lazy: the toolchains side by side
   ts-root       node main.js       TypeScript cdktf app, 2 small stacks, provider imported
                                    from the package root (cdktf docs / `cdktf convert` style)
   ts-deep       node main-deep.js  the same app importing each resource's own module
@@ -44,13 +46,32 @@ def _node() -> str:
     return os.environ.get("JSII_NODE") or (str(LOCAL_NODE) if LOCAL_NODE.exists() else "node")
 
 
+def _toolchain_of(python: str) -> str:
+    """The toolchain ``python`` runs main.py on (PPM_TOOLCHAIN if set, else what that venv has installed)."""
+    code = "from constructs_lib.toolchain import selected; print(selected().name)"
+    result = subprocess.run([python, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{python}: {result.stderr.strip().splitlines()[-1]}")
+    return result.stdout.strip()
+
+
 def _variants(config: Path, out: Path, python: str) -> dict[str, tuple[list[str], dict[str, str]]]:
+    from constructs_lib.toolchain import TOOLCHAINS
+
     main = str(ROOT / "main.py")
     base = {"PPM_CONFIG": str(config)}
     variants = {
         "python-lazy": ([python, main], {**base, "PPM_EAGER_IMPORTS": "", "CDKTF_OUTDIR": str(out / "lazy")}),
         "python-eager": ([python, main], {**base, "PPM_EAGER_IMPORTS": "1", "CDKTF_OUTDIR": str(out / "eager")}),
     }
+    this = _toolchain_of(python)
+    for other in (t for t in TOOLCHAINS.values() if t.name != this):
+        other_python = ROOT / other.venv / "bin" / "python"
+        if other_python.exists():
+            variants[f"{other.name}-lazy"] = ([str(other_python), main], {
+                **base, "PPM_TOOLCHAIN": other.name, "PPM_EAGER_IMPORTS": "", "CDKTF_OUTDIR": str(out / other.name)})
+        else:
+            print(f"note: no {other.venv} (run `make bench`): {other.name} not timed", file=sys.stderr)
     for name, script in (("ts-root", "main.js"), ("ts-deep", "main-deep.js")):
         if (TS_BUILD / script).exists():
             variants[name] = ([_node(), str(TS_BUILD / script)], {"CDKTF_OUTDIR": str(out / name)})
@@ -128,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--rounds must be >= 1")
 
     info = machine_info(args.python)
+    info["python-* toolchain"] = _toolchain_of(args.python)
     with tempfile.TemporaryDirectory(prefix="ppm-bench-") as tmp:
         out = Path(tmp)
         variants = _variants(args.config.resolve(), out, args.python)
@@ -143,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
             timed = round_no >= args.warmup
             for name in order:
                 cmd, env = variants[name]
-                cwd = ROOT if name.startswith("python") else TS_DIR
+                cwd = TS_DIR if name.startswith("ts-") else ROOT
                 elapsed = _run(cmd, env, cwd)
                 if timed:
                     times[name].append(elapsed)
@@ -168,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
                 ratios[f"python-lazy / {ts}"] = lazy["median"] / stats[ts]["median"]
         if "python-eager" in stats:
             ratios["python-eager / python-lazy"] = stats["python-eager"]["median"] / lazy["median"]
+        for other in (n for n in stats if n.endswith("-lazy") and n != "python-lazy"):
+            ratios[f"{other} / python-lazy"] = stats[other]["median"] / lazy["median"]
     print("Ratios of medians:")
     for name, value in ratios.items():
         print(f"  {name:<28}{value:6.2f}x")

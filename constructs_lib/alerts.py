@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+from constructs import Construct
+
 from constructs_lib.cdk.azurerm import (
     MonitorActionGroup,
     MonitorActionGroupEmailReceiver,
@@ -17,8 +19,6 @@ from constructs_lib.cdk.azurerm import (
     MonitorMetricAlertCriteria,
     MonitorMetricAlertCriteriaDimension,
 )
-from constructs import Construct
-
 from constructs_lib.alert_rules import EMAIL, MetricAlertSpec
 from constructs_lib.validation import Problems
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from constructs import Construct
+
 from constructs_lib.cdk.azurerm import (
     MonitorDiagnosticSetting,
     MonitorDiagnosticSettingEnabledLog,
     MonitorDiagnosticSettingEnabledMetric,
 )
-from constructs import Construct
-
 from constructs_lib.validation import Problems
 
 #: [MS] azure-monitor/essentials/diagnostic-settings: the category groups every resource type offers.

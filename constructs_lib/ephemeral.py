@@ -12,9 +12,9 @@ class without touching its callers.
 
 from __future__ import annotations
 
-from constructs_lib.cdk import TerraformStack
 from constructs import Construct
 
+from constructs_lib.cdk import TerraformStack
 from constructs_lib.validation import Problems
 
 EPHEMERAL_TYPE = "random_password"

@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+from constructs import Construct
+
 from constructs_lib.cdk import ITerraformDependable, TerraformResourceLifecycle
 from constructs_lib.cdk.azurerm import KeyVault as KeyVaultResource, KeyVaultNetworkAcls, KeyVaultSecret, RoleAssignment
 from constructs_lib.cdk.time import Sleep
-from constructs import Construct
-
 from constructs_lib.diagnostics import Diagnostics
 from constructs_lib.facts import KEY_VAULT_NAME, KEY_VAULT_SECRET_NAME, KEY_VAULT_SOFT_DELETE_DAYS
 from constructs_lib.private_endpoint import PrivateEndpoint, PrivateEndpointSpec

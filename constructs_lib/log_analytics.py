@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from constructs_lib.cdk.azurerm import LogAnalyticsWorkspace as LogAnalyticsWorkspaceResource
 from constructs import Construct
 
+from constructs_lib.cdk.azurerm import LogAnalyticsWorkspace as LogAnalyticsWorkspaceResource
 from constructs_lib.validation import Problems
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+from constructs import Construct
+
 from constructs_lib.cdk.azurerm import (
     NatGateway as NatGatewayResource,
     NatGatewayPublicIpAssociation,
@@ -18,8 +20,6 @@ from constructs_lib.cdk.azurerm import (
     SubnetNetworkSecurityGroupAssociation,
     VirtualNetwork,
 )
-from constructs import Construct
-
 from constructs_lib.facts import POSTGRES_DELEGATION, ZONES
 from constructs_lib.validation import Problems, cidr_or_none
 

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal, Mapping
 
+from constructs import Construct
+
 from constructs_lib.cdk import TerraformResourceLifecycle
 from constructs_lib.cdk.azurerm import (
     StorageAccount,
@@ -14,8 +16,6 @@ from constructs_lib.cdk.azurerm import (
     StorageAccountSharePropertiesRetentionPolicy,
     StorageShare,
 )
-from constructs import Construct
-
 from constructs_lib.diagnostics import Diagnostics
 from constructs_lib.facts import FILE_SHARE_NAME, PREMIUM_SHARE_QUOTA_GIB, SHARE_SOFT_DELETE_DAYS, STORAGE_ACCOUNT_NAME
 from constructs_lib.private_endpoint import PrivateEndpoint, PrivateEndpointSpec

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal, Mapping, Sequence
 
+from constructs import Construct
+
 from constructs_lib.cdk import TerraformResourceLifecycle
 from constructs_lib.cdk.azurerm import (
     PostgresqlFlexibleServer,
@@ -13,8 +15,6 @@ from constructs_lib.cdk.azurerm import (
     PostgresqlFlexibleServerDatabase,
     PostgresqlFlexibleServerHighAvailability,
 )
-from constructs import Construct
-
 from constructs_lib.diagnostics import Diagnostics
 from constructs_lib.facts import (
     POSTGRES_BACKUP_RETENTION_DAYS,

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from constructs_lib.cdk.azurerm import PrivateDnsZone as PrivateDnsZoneResource, PrivateDnsZoneVirtualNetworkLink
 from constructs import Construct
 
+from constructs_lib.cdk.azurerm import PrivateDnsZone as PrivateDnsZoneResource, PrivateDnsZoneVirtualNetworkLink
 from constructs_lib.facts import DNS_NAME
 from constructs_lib.azurerm_versions import private_dns_link_zone
 from constructs_lib.validation import Problems, is_token

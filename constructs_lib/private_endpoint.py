@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+from constructs import Construct
+
 from constructs_lib.cdk.azurerm import (
     PrivateEndpoint as PrivateEndpointResource,
     PrivateEndpointPrivateDnsZoneGroup,
     PrivateEndpointPrivateServiceConnection,
 )
-from constructs import Construct
-
 from constructs_lib.facts import PRIVATE_DNS_ZONES, PRIVATE_ENDPOINT_NAME
 from constructs_lib.validation import Problems, is_token
 

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+from constructs import Construct
+
 from constructs_lib.cdk import TerraformResourceLifecycle
 from constructs_lib.cdk.azurerm import (
     ResourceGroup,
@@ -31,8 +33,6 @@ from constructs_lib.cdk.azurerm import (
     StorageAccountSasPolicy,
     StorageContainer,
 )
-from constructs import Construct
-
 from constructs_lib.facts import BLOB_CONTAINER_NAME, STORAGE_ACCOUNT_NAME
 from constructs_lib.rbac import grant_role
 from constructs_lib.validation import Problems, RFC1918_RANGES, is_public_ipv4, is_token

@@ -1,4 +1,4 @@
-"""Which CDK toolchain this process runs on: cdktf (the default) or CDK Terrain.
+"""Which CDK toolchain this process runs on: cdktf (the default) or CDK Terrain [CDKTN].
 
 Both toolchains generate the same Python API from the same jsii sources under different
 package names (docs/toolchains.md):

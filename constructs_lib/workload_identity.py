@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from constructs_lib.cdk.azurerm import FederatedIdentityCredential, UserAssignedIdentity
 from constructs import Construct
 
+from constructs_lib.cdk.azurerm import FederatedIdentityCredential, UserAssignedIdentity
 from constructs_lib.azurerm_versions import federated_credential_identity
 from constructs_lib.facts import DNS_LABEL
 from constructs_lib.refs import ManagedIdentityRef

@@ -21,10 +21,10 @@ before this stack's plan starts, so nothing here needs to reference that wait.
 
 from __future__ import annotations
 
-from constructs_lib.cdk.azurerm import ResourceGroup
-from constructs_lib.cdk.time import TimeProvider
 from constructs import Construct
 
+from constructs_lib.cdk.azurerm import ResourceGroup
+from constructs_lib.cdk.time import TimeProvider
 from config.schema import EnvironmentConfig
 from constructs_lib.aks.helm import AksHelmProvider, AksHelmProviderProps
 from constructs_lib.package_manager.props import PackageManagerReleaseProps, PodResources

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from constructs import Construct
+
 from constructs_lib.cdk import Aspects, AzurermBackend, TerraformStack
 from constructs_lib.cdk.azurerm import (
     AzurermProvider,
@@ -9,8 +11,6 @@ from constructs_lib.cdk.azurerm import (
     AzurermProviderFeaturesKeyVault,
     AzurermProviderFeaturesResourceGroup,
 )
-from constructs import Construct
-
 from config.schema import EnvironmentConfig
 from constructs_lib.alert_rules import AlertThresholds, MetricAlertSpec
 from constructs_lib.alerts import MetricAlert, MetricAlertProps

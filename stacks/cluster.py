@@ -10,11 +10,11 @@ PersistentVolume needs no Azure role at all (see constructs_lib/aks/cluster.py a
 
 from __future__ import annotations
 
+from constructs import Construct
+
 from constructs_lib.cdk import TerraformOutput
 from constructs_lib.cdk.azurerm import DataAzurermClientConfig, ResourceGroup
 from constructs_lib.cdk.time import TimeProvider
-from constructs import Construct
-
 from config.schema import ClusterConfig, EnvironmentConfig
 from constructs_lib.aks.cluster import AksCluster
 from constructs_lib.aks.props import AksClusterProps, MaintenanceWindow, NodePoolSpec

@@ -9,11 +9,11 @@ Nothing secret crosses: the password stays in Key Vault, read in-cluster by the 
 
 from __future__ import annotations
 
+from constructs import Construct
+
 from constructs_lib.cdk.azurerm import DataAzurermClientConfig, KeyVaultSecret, ResourceGroup
 from constructs_lib.cdk.random import RandomProvider
 from constructs_lib.cdk.time import TimeProvider
-from constructs import Construct
-
 from config import azure_rules as az
 from config.schema import EnvironmentConfig
 from constructs_lib.alert_rules import file_share_alerts, postgres_alerts

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from constructs_lib.cdk.azurerm import DataAzurermClientConfig, ResourceGroup
 from constructs import Construct
 
+from constructs_lib.cdk.azurerm import DataAzurermClientConfig, ResourceGroup
 from config.schema import EnvironmentConfig
 from constructs_lib.facts import POSTGRES_DELEGATION, PRIVATE_DNS_ZONES
 from constructs_lib.alerts import ActionGroup, ActionGroupProps

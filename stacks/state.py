@@ -8,6 +8,8 @@ own cdktf App (``cli.builders.build_state_app``), so the main app stays exactly 
 
 from __future__ import annotations
 
+from constructs import Construct
+
 from constructs_lib.cdk import Aspects, LocalBackend, TerraformOutput, TerraformStack
 from constructs_lib.cdk.azurerm import (
     AzurermProvider,
@@ -15,8 +17,6 @@ from constructs_lib.cdk.azurerm import (
     AzurermProviderFeaturesResourceGroup,
     AzurermProviderFeaturesStorage,
 )
-from constructs import Construct
-
 from config.azure_rules import REGIONS_WITH_ZONES
 from config.schema import EnvironmentConfig
 from constructs_lib.policy import PolicyChecks

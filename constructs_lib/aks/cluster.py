@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from constructs import Construct
+
 from constructs_lib.cdk import TerraformResourceLifecycle
 from constructs_lib.cdk.azurerm import (
     KubernetesCluster,
@@ -50,8 +52,6 @@ from constructs_lib.cdk.azurerm import (
     UserAssignedIdentity,
 )
 from constructs_lib.cdk.time import Sleep
-from constructs import Construct
-
 from constructs_lib.aks.container_insights import ContainerInsights, ContainerInsightsProps
 from constructs_lib.aks.props import (
     MINOR_UPGRADE_CHANNELS,

@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from constructs import Construct
+
 from constructs_lib.cdk.azurerm import (
     MonitorDataCollectionRule,
     MonitorDataCollectionRuleAssociation,
@@ -23,8 +25,6 @@ from constructs_lib.cdk.azurerm import (
     MonitorDataCollectionRuleDestinations,
     MonitorDataCollectionRuleDestinationsLogAnalytics,
 )
-from constructs import Construct
-
 from constructs_lib.validation import is_token
 
 #: What ``az aks enable-addons -a monitoring`` puts in the Container Insights DCR (azure-cli

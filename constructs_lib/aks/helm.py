@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from constructs import Construct
+
 from constructs_lib.cdk import Fn
 from constructs_lib.cdk.azurerm import DataAzurermKubernetesCluster
 from constructs_lib.cdk.helm import HelmProvider, HelmProviderKubernetes, HelmProviderKubernetesExec
-from constructs import Construct
-
 from constructs_lib.aks.props import AksClusterRef
 from constructs_lib.validation import Problems
 

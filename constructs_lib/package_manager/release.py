@@ -15,12 +15,12 @@ Props and validation: :mod:`constructs_lib.package_manager.props`; the values:
 
 from __future__ import annotations
 
+from constructs import Construct
+
 from constructs_lib.cdk import ITerraformDependable, TerraformProvider
 from constructs_lib.cdk.azurerm import RoleAssignment
 from constructs_lib.cdk.helm import Release
 from constructs_lib.cdk.time import Sleep
-from constructs import Construct
-
 from constructs_lib.package_manager.props import CHART, PackageManagerReleaseProps, validate
 from constructs_lib.package_manager.values import ReleaseNames, chart_values, values_yaml
 from constructs_lib.rbac import grant_role, propagation_wait
