@@ -7,6 +7,7 @@ import dataclasses
 
 import pytest
 from constructs_lib.cdk import App, TerraformStack
+from constructs_lib.toolchain import app_context
 
 from config import load_config
 from constructs_lib.alert_rules import (
@@ -136,7 +137,7 @@ SPEC = postgres_alerts(1718)[0]
     (dataclasses.replace(SPEC, severity=5), "alerts[postgres-cpu].severity: got 5; 0 (critical) to 4 (verbose)"),
 ])
 def test_bad_alert_specs_are_refused_before_anything_is_created(spec: MetricAlertSpec, message):
-    stack = TerraformStack(App(), "t")
+    stack = TerraformStack(App(context=app_context()), "t")
     with pytest.raises(PropsError, match=message.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(").replace(")", r"\)")):
         MetricAlert(stack, "a", MetricAlertProps(name="a", resource_group_name="rg", target_resource_id="/x",
                                                  action_group_id="/ag", spec=spec))
@@ -152,7 +153,7 @@ def test_bad_alert_specs_are_refused_before_anything_is_created(spec: MetricAler
      "email_receivers: got 'oncall'; an e-mail address"),
 ])
 def test_bad_action_group_props_are_refused(props, message):
-    stack = TerraformStack(App(), "t")
+    stack = TerraformStack(App(context=app_context()), "t")
     with pytest.raises(PropsError, match=message):
         ActionGroup(stack, "ag", props)
     assert stack.node.try_find_child("ag") is None

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
+from constructs_lib.azurerm_versions import federated_credential_identity
 from config import load_config
 from config.loader import ConfigError
 from tests.conftest import CONFIGS, run_main
@@ -208,9 +209,14 @@ def _identity_key(any_synth, expression: str, attribute: str) -> str:
     return m.group(1)
 
 
+#: The argument that names a federated credential's identity on the azurerm in use (parent_id on 4.x,
+#: user_assigned_identity_id on 5.x: constructs_lib.azurerm_versions).
+IDENTITY_ARG = next(iter(federated_credential_identity("id", "rg")))
+
+
 def _federation(any_synth, identity_key: str) -> dict[str, Any]:
     (fed,) = [f for f in any_synth.resources("app", "azurerm_federated_identity_credential").values()
-              if f["parent_id"] == f"${{azurerm_user_assigned_identity.{identity_key}.id}}"]
+              if f[IDENTITY_ARG] == f"${{azurerm_user_assigned_identity.{identity_key}.id}}"]
     return fed
 
 
@@ -261,7 +267,7 @@ _SECRET_SCOPE = re.compile(r"(\$\{[^}]+\})/secrets/(\$\{[^}]+\}|[A-Za-z0-9-]+)")
 
 def _grants(any_synth) -> dict[str, set[str]]:
     """Secret names each identity (by its federated service account) may read, from the role assignments."""
-    feds = {f["parent_id"]: f["subject"].rsplit(":", 1)[1]
+    feds = {f[IDENTITY_ARG]: f["subject"].rsplit(":", 1)[1]
             for f in any_synth.resources("app", "azurerm_federated_identity_credential").values()}
     grants: dict[str, set[str]] = {}
     for key, role in any_synth.resources("app", "azurerm_role_assignment").items():

@@ -49,7 +49,9 @@ def test_consumers_read_state_through_remote_state_without_secrets(any_synth):
 
 def _binding_class(resource_type: str):
     name = resource_type.removeprefix("azurerm_")
-    module = importlib.import_module(f"cdktf_cdktf_provider_azurerm.{name}")
+    from constructs_lib.toolchain import selected
+
+    module = importlib.import_module(f"{selected().package('azurerm')}.{name}")
     return getattr(module, "".join(p[:1].upper() + p[1:] for p in name.split("_")))
 
 

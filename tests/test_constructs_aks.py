@@ -124,13 +124,14 @@ VARIANTS = {
 @pytest.fixture(scope="module")
 def variants(tmp_path_factory) -> dict[str, dict]:
     from constructs_lib.cdk import App, TerraformStack
+    from constructs_lib.toolchain import app_context
     from constructs_lib.cdk.azurerm import AzurermProvider, AzurermProviderFeatures
     from constructs_lib.cdk.time import TimeProvider
 
     from constructs_lib.aks.cluster import AksCluster
 
     outdir = tmp_path_factory.mktemp("aks-variants")
-    app = App(outdir=str(outdir))
+    app = App(context=app_context(), outdir=str(outdir))
     for name, props in VARIANTS.items():
         stack = TerraformStack(app, name)
         AzurermProvider(stack, "azurerm", features=[AzurermProviderFeatures()])

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from constructs_lib.cdk import App, TerraformStack, TerraformVariable
+from constructs_lib.toolchain import app_context
 
 from constructs_lib.diagnostics import Diagnostics, DiagnosticsProps
 from constructs_lib.key_vault import KeyVaultProps, PrivateKeyVault
@@ -49,7 +50,7 @@ PE = PrivateEndpointProps(
 
 def _problems(construct, props) -> list[str]:
     """Build ``construct`` with bad props in a throwaway stack; it must raise before creating anything."""
-    stack = TerraformStack(App(), "throwaway")
+    stack = TerraformStack(App(context=app_context()), "throwaway")
     with pytest.raises(PropsError) as err:
         construct(stack, "subject", props)
     assert err.value.construct == construct.__name__
@@ -142,7 +143,7 @@ def test_literal_password_is_never_echoed_in_the_error():
 
 
 def test_key_vault_grant_refuses_non_key_vault_roles():
-    stack = TerraformStack(App(), "throwaway")
+    stack = TerraformStack(App(context=app_context()), "throwaway")
     vault = PrivateKeyVault(stack, "kv", KV)
     with pytest.raises(PropsError, match="role: got 'Owner'; a Key Vault data-plane role"):
         vault.grant("ops", principal_id="p", role="Owner")
@@ -153,7 +154,7 @@ def test_key_vault_grant_refuses_non_key_vault_roles():
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory) -> dict:
     outdir = tmp_path_factory.mktemp("constructs-data")
-    app = App(outdir=str(outdir))
+    app = App(context=app_context(), outdir=str(outdir))
     stack = TerraformStack(app, "subject")
     from constructs_lib.cdk.azurerm import AzurermProvider
 

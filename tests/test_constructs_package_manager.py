@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from constructs_lib.cdk import App, TerraformStack, TerraformVariable
+from constructs_lib.toolchain import app_context
 
 from constructs_lib.aks.helm import AKS_ENTRA_SERVER_APP_ID, AksHelmProvider, AksHelmProviderProps
 from constructs_lib.package_manager.manifests import NFS_MOUNT_OPTIONS
@@ -79,7 +80,7 @@ def _synth(outdir: Path, props: PackageManagerReleaseProps | None = None, *, tok
     from constructs_lib.cdk.azurerm import AzurermProvider
     from constructs_lib.cdk.time import TimeProvider
 
-    app = App(outdir=str(outdir))
+    app = App(context=app_context(), outdir=str(outdir))
     stack = TerraformStack(app, "t")
     AzurermProvider(stack, "azurerm", features=[{}])
     TimeProvider(stack, "time")
@@ -620,7 +621,7 @@ def test_every_invalid_prop_is_reported_at_once():
         rbac_propagation_seconds=-1, secret_version="v 2",
     )
     with pytest.raises(PropsError) as err:
-        PackageManagerRelease(TerraformStack(App(), "s"), "ppm", props)
+        PackageManagerRelease(TerraformStack(App(context=app_context()), "s"), "ppm", props)
     fields = [p.split(":", 1)[0] for p in err.value.problems]
     assert fields == [
         "chart_version", "hostname", "namespace", "min_available", "timeout_seconds", "tls_certificate_uri",
@@ -673,5 +674,5 @@ def test_helm_provider_workload_identity_mode(tmp_path):
 
 def test_helm_provider_refuses_an_unknown_login_mode():
     with pytest.raises(PropsError, match="login_mode: got 'devicecode'"):
-        AksHelmProvider(TerraformStack(App(), "s"), "helm", AksHelmProviderProps(
+        AksHelmProvider(TerraformStack(App(context=app_context()), "s"), "helm", AksHelmProviderProps(
             cluster=AksClusterRef(name="a", resource_group_name="b"), login_mode="devicecode"))

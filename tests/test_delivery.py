@@ -404,16 +404,19 @@ def test_an_invalid_parallelism_is_exit_2(fake_cloud):
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="GNU make is not installed")
 @pytest.mark.parametrize("stacks, expected", [
-    ("network data", '.venv/bin/python scripts/delivery.py {} --stacks "network data"'),
-    ("", ".venv/bin/python scripts/delivery.py {}"),
+    ("network data", '{venv}/bin/python scripts/delivery.py {target} --stacks "network data"'),
+    ("", "{venv}/bin/python scripts/delivery.py {target}"),
 ])
 @pytest.mark.parametrize("target", ["plan", "deploy"])
 def test_make_passes_stacks_to_delivery(target, stacks, expected):
+    """With the venv of the toolchain make runs on (TOOLCHAIN, as this session's)."""
+    from constructs_lib.toolchain import selected
+
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "STACKS")}
     result = subprocess.run(["make", "-n", "--no-print-directory", target, f"STACKS={stacks}"], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1].rstrip() == expected.format(target)
+    assert result.stdout.splitlines()[-1].rstrip() == expected.format(venv=selected().venv, target=target)
 
 
 # --------------------------------------------------------------------------- deploy

@@ -172,7 +172,7 @@ def test_decimal_and_fractional_quantities_synthesize_end_to_end(tmp_path):
     assert "memory: 8G" in app and "memory: 11.5Gi" in app and "cpu: '1.5'" in app
 
 
-PURE_MODULES = ("constructs_lib.facts", "constructs_lib.quantity", "constructs_lib.naming", "constructs_lib.refs",
+PURE_MODULES = ("constructs_lib.facts", "constructs_lib.toolchain", "constructs_lib.quantity", "constructs_lib.naming", "constructs_lib.refs",
                 "constructs_lib.validation", "constructs_lib.aks.props", "constructs_lib.package_manager.props",
                 "constructs_lib.package_manager.values", "constructs_lib.package_manager.manifests", "config")
 
@@ -181,8 +181,8 @@ def test_pure_modules_import_without_cdktf_or_jsii():
     """Props, values, facts and the config are plain Python: usable (and testable) without a synth."""
     code = ("import importlib, json, sys\n"
             f"for name in {PURE_MODULES!r}: importlib.import_module(name)\n"
-            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('cdktf', 'jsii', 'constructs')"
-            " or m.startswith('cdktf_cdktf_provider'))))")
+            "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('cdktf', 'cdktn', 'jsii', 'constructs')"
+            " or m.startswith(('cdktf_cdktf_provider', 'cdktn_provider')))))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

@@ -23,7 +23,8 @@ from constructs_lib import lazy_providers
 from tests.conftest import CONFIGS, ROOT, run_main
 
 #: Modules that only the synth needs: none may load before the config is validated.
-HEAVY_PREFIXES = ("jsii", "cdktf", "constructs", "cdktf_cdktf_provider_", "typeguard", "publication")
+HEAVY_PREFIXES = ("jsii", "cdktf", "cdktn", "constructs", "cdktf_cdktf_provider_", "cdktn_provider_", "typeguard",
+                  "publication")
 
 
 def _is_heavy(module: str) -> bool:
@@ -31,10 +32,10 @@ def _is_heavy(module: str) -> bool:
                (prefix.endswith("_") and module.startswith(prefix)) for prefix in HEAVY_PREFIXES)
 
 
-def _python(code: str, env_extra: dict[str, str] | None = None, *args: str) -> subprocess.CompletedProcess[str]:
+def _python(code: str, env_extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in (lazy_providers.EAGER_ENV, lazy_providers.LAZY_INDEX_ENV)}
     env.update(env_extra or {})
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code), *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -111,27 +112,54 @@ LOAD_PROBE = """
     use_supported_node()
     before = dict(os.environ)
     from constructs_lib import lazy_providers
+    from constructs_lib.toolchain import selected
     enabled = lazy_providers.enable()
-    from cdktf_cdktf_provider_azurerm.resource_group import ResourceGroup
-    submodules = [m for m in sys.modules if m.startswith("cdktf_cdktf_provider_azurerm.")]
+    from constructs_lib.cdk.azurerm import ResourceGroup
+    ResourceGroup  # resolved: its submodule is imported now
+    azurerm = selected().package("azurerm")
+    submodules = [m for m in sys.modules if m.startswith(azurerm + ".")]
     # Its own file, not stdout: the jsii kernel's timing log writes to stdout concurrently.
     with open(sys.argv[1], "w") as out:
-        json.dump({"enabled": enabled, "submodules": len(submodules),
+        json.dump({"enabled": enabled, "submodules": len(submodules), "azurerm": azurerm,
                    "env_restored": dict(os.environ) == before}, out)
 """
 
 
-def test_lazy_mode_loads_only_used_modules_on_both_sides(tmp_path):
-    # JSII_DEBUG_TIMING makes the jsii kernel log each require(): it must be the lazy index.
+def _load_probe(python: str, tmp_path: Path, toolchain: str | None = None) -> tuple[dict, list[str]]:
     probe_file = tmp_path / "probe.json"
-    result = _python(LOAD_PROBE, {"JSII_DEBUG_TIMING": "1"}, str(probe_file))
+    env = {k: v for k, v in os.environ.items() if k not in (lazy_providers.EAGER_ENV, lazy_providers.LAZY_INDEX_ENV)}
+    env.update({"JSII_DEBUG_TIMING": "1", **({"PPM_TOOLCHAIN": toolchain} if toolchain else {})})
+    result = subprocess.run([python, "-c", textwrap.dedent(LOAD_PROBE), str(probe_file)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    probe = json.loads(probe_file.read_text())
-    assert "cdktf_cdktf_provider_azurerm" in probe["enabled"]
-    assert probe["submodules"] < 20  # _jsii + resource_group, not 1,527
+    return json.loads(probe_file.read_text()), _azurerm_requires(result)
+
+
+def _assert_lazy(probe: dict, required: list[str]) -> None:
+    assert probe["azurerm"] in probe["enabled"]
+    assert probe["submodules"] < 20  # _jsii + resource_group, not 1,500
     assert probe["env_restored"], "NODE_OPTIONS / PPM_JSII_LAZY_INDEX leaked out of enable()"
-    required = _azurerm_requires(result)
+    # JSII_DEBUG_TIMING makes the jsii kernel log each require(): it must be the lazy index.
     assert required and all("lib/lazy-index.js" in line for line in required), required
+
+
+def test_lazy_mode_loads_only_used_modules_on_both_sides(tmp_path):
+    probe, required = _load_probe(sys.executable, tmp_path)
+    _assert_lazy(probe, required)
+
+
+def test_lazy_mode_works_for_the_other_toolchains_packages_too(tmp_path):
+    """cdktf_cdktf_provider_* and cdktn_provider_* (npm @cdktf/... and @cdktn/...): whichever this session
+    does not run on, run by its own venv (``make test`` builds it)."""
+    from tests.conftest import other_toolchain
+
+    other = other_toolchain()
+    python = ROOT / other.venv / "bin" / "python"
+    assert python.exists(), f"{python} missing: `make test` builds it"
+    probe, required = _load_probe(str(python), tmp_path, other.name)
+    assert probe["azurerm"] == other.package("azurerm")
+    assert sorted(probe["enabled"]) == sorted(other.providers.values())
+    _assert_lazy(probe, required)
 
 
 @pytest.mark.parametrize("value, eager", [("1", True), ("true", True), ("0", False), ("", False)])

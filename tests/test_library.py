@@ -41,9 +41,8 @@ EXAMPLE_DIR = ROOT / "examples" / "library_app"
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 VERSION = PYPROJECT["project"]["version"]
 DIST_INFO = f"ppm_azure_constructs-{VERSION}.dist-info"
-PROVIDER_PREFIX = "cdktf_cdktf_provider_"
-#: What ``import constructs_lib`` must not load: the jsii runtime, cdktf, or any provider binding.
-HEAVY = re.compile(rf"^(jsii|cdktf|constructs|{PROVIDER_PREFIX}\w+)(\.|$)")
+#: What ``import constructs_lib`` must not load: the jsii runtime, cdktf or CDK Terrain, or any provider binding.
+HEAVY = re.compile(r"^(jsii|cdktf|cdktn|constructs|cdktf_cdktf_provider_\w+|cdktn_provider_\w+)(\.|$)")
 
 # Runs in the installed copy, before the example: where constructs_lib comes from, and what
 # importing it loads.

@@ -53,7 +53,7 @@ def test_clean_removes_outputs_build_leftovers_and_interrupted_synths(tmp_path):
                  "ppm_azure_constructs.egg-info", "bench/ts-baseline/build",
                  ".cdktf.out.staging-abc123", ".cdktf.out.previous-def456",
                  ".cdktf.out.bootstrap.staging-ghi789", ".cdktf.out.bootstrap.previous-jkl012"]
-    kept = [".venv/bin/python", "node_modules/.installed", "bench/ts-baseline/app.ts", "docs/architecture.md",
+    kept = [".venv/bin/python", ".venv-cdktn/bin/python", "node_modules/.installed", "bench/ts-baseline/app.ts", "docs/architecture.md",
             "config/reference.yaml"]
     for rel in leftovers:
         (tmp_path / rel / "sub").mkdir(parents=True)

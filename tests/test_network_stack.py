@@ -8,6 +8,7 @@ import json
 import pytest
 import yaml
 
+from constructs_lib.azurerm_versions import private_dns_link_zone
 from config import ConfigError, load_config, parse_config
 from tests.conftest import CONFIGS
 
@@ -183,6 +184,7 @@ MANAGEMENT = ["10.50.0.0/24", "192.168.10.0/24"]
 def variant(tmp_path_factory) -> dict:
     """The network stack alone, for reference.yaml with TLS on, Internet ingress and management sources."""
     from constructs_lib.cdk import App
+    from constructs_lib.toolchain import app_context
 
     from stacks.network import NetworkStack
 
@@ -191,7 +193,7 @@ def variant(tmp_path_factory) -> dict:
     data["app"]["tls"] = {"enabled": True, "key_vault_certificate_uri": "https://kv-certs.vault.azure.net/certificates/ppm"}
     cfg = parse_config(data, "variant.yaml")
     outdir = tmp_path_factory.mktemp("network-variant")
-    app = App(outdir=str(outdir))
+    app = App(context=app_context(), outdir=str(outdir))
     NetworkStack(app, cfg)
     app.synth()
     return json.loads((outdir / "stacks" / "network" / "cdk.tf.json").read_text())
@@ -245,8 +247,11 @@ def test_private_dns_zones_are_linked_to_the_vnet(any_synth):
     assert pg_zone.endswith(".postgres.database.azure.com")
     links = any_synth.resources("network", "azurerm_private_dns_zone_virtual_network_link")
     (vnet_key,) = any_synth.resources("network", "azurerm_virtual_network")
-    linked_zones = {l["private_dns_zone_name"] for l in links.values()}
-    assert linked_zones == {f"${{azurerm_private_dns_zone.{key}.name}}" for key in zones}
+    # the zone by name (azurerm 4.x) or by ID (5.x): constructs_lib.azurerm_versions.private_dns_link_zone
+    zone_args = private_dns_link_zone("ID", "NAME", "RG")
+    (zone_arg, zone_attr), = [(arg, value.lower()) for arg, value in zone_args.items() if value != "RG"]
+    linked_zones = {l[zone_arg] for l in links.values()}
+    assert linked_zones == {f"${{azurerm_private_dns_zone.{key}.{zone_attr}}}" for key in zones}
     assert all(l["virtual_network_id"] == f"${{azurerm_virtual_network.{vnet_key}.id}}" for l in links.values())
     assert all(l["registration_enabled"] is False for l in links.values())
 

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 import pytest
 from constructs_lib.cdk import App, Aspects, TerraformResourceLifecycle, TerraformStack
+from constructs_lib.toolchain import app_context
 
 from constructs_lib.policy import POLICY_RULES, STATEFUL_TYPES, PolicyChecks
 from constructs_lib.tagging import RequiredTags
@@ -29,7 +30,7 @@ RG = "rg-policy-test"
 def _stack(tmp_path: Path, *, policy_first: bool = False) -> tuple[App, TerraformStack]:
     from constructs_lib.cdk.azurerm import AzurermProvider
 
-    app = App(outdir=str(tmp_path / "out"))
+    app = App(context=app_context(), outdir=str(tmp_path / "out"))
     stack = TerraformStack(app, "s")
     AzurermProvider(stack, "azurerm", features=[{}])
     aspects = [RequiredTags(TAGS), PolicyChecks(required_tags=TAGS)]
@@ -85,7 +86,7 @@ def _key_vault(stack, lifecycle):
 
     return KeyVault(stack, "kv", name="kv-x", resource_group_name=RG, location="eastus2", sku_name="standard",
                     tenant_id="00000000-0000-0000-0000-000000000000", purge_protection_enabled=True,
-                    lifecycle=lifecycle)
+                    rbac_authorization_enabled=True, lifecycle=lifecycle)
 
 
 STATEFUL: dict[str, Callable] = {
@@ -260,7 +261,7 @@ def test_ppm_stack_adds_policy_after_required_tags(tmp_path):
     from config import load_config
     from stacks.base import PpmStack
 
-    stack = PpmStack(App(outdir=str(tmp_path)), "probe", load_config(CONFIGS["small"]))
+    stack = PpmStack(App(context=app_context(), outdir=str(tmp_path)), "probe", load_config(CONFIGS["small"]))
     kinds = [type(a) for a in Aspects.of(stack).all]
     assert RequiredTags in kinds and kinds[-1] is PolicyChecks
     assert kinds.index(RequiredTags) < kinds.index(PolicyChecks)
@@ -318,6 +319,7 @@ TINY_SYNTH_WITH_VIOLATION = textwrap.dedent("""
     from constructs_lib import lazy_providers
     lazy_providers.enable()
     from constructs_lib.cdk import App, Aspects, TerraformStack
+    from constructs_lib.toolchain import app_context
     from config import load_config
     from constructs_lib.policy import PolicyChecks
     from cli.synth import SynthError, synthesize
@@ -325,7 +327,7 @@ TINY_SYNTH_WITH_VIOLATION = textwrap.dedent("""
     def build(cfg, outdir):
         from constructs_lib.cdk.azurerm import AzurermProvider
         from constructs_lib.cdk.azurerm import ResourceGroup
-        app = App(outdir=outdir)
+        app = App(context=app_context(), outdir=outdir)
         stack = TerraformStack(app, "s")
         AzurermProvider(stack, "azurerm", features=[{{}}])
         ResourceGroup(stack, "rg", name="rg", location="eastus2")  # no tags at all

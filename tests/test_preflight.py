@@ -400,8 +400,11 @@ def test_make_preflight_passes_stacks_through():
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 0, result.stderr
         return result.stdout.splitlines()[-1].rstrip()
-    assert dry() == ".venv/bin/python scripts/preflight.py"
-    assert dry("STACKS= network  data ") == '.venv/bin/python scripts/preflight.py --stacks "network data"'
+    from constructs_lib.toolchain import selected
+
+    venv = selected().venv  # the venv of the toolchain make runs on (TOOLCHAIN, as this session's)
+    assert dry() == f"{venv}/bin/python scripts/preflight.py"
+    assert dry("STACKS= network  data ") == f'{venv}/bin/python scripts/preflight.py --stacks "network data"'
 
 
 def test_stacks_as_words_or_one_string_and_unknown_names(tmp_path):

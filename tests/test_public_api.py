@@ -180,10 +180,15 @@ def mypy_run(tmp_path_factory) -> MypyRun:
     config = base / "mypy.ini"
     config.write_text(MYPY_CONFIG)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MYPY")}
+    # The library's types are the default toolchain's (constructs_lib.cdk): check against its venv, whichever
+    # toolchain this session runs on (`make test` builds both venvs).
+    from constructs_lib.toolchain import DEFAULT, TOOLCHAINS
+
+    typed_python = ROOT / TOOLCHAINS[DEFAULT].venv / "bin" / "python"
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--config-file", str(config), "--cache-dir", str(base / "cache"),
-         "--python-executable", sys.executable, "--no-color-output", "--no-pretty", "--show-error-codes",
+         "--python-executable", str(typed_python), "--no-color-output", "--no-pretty", "--show-error-codes",
          "--hide-error-context", CONSUMER, EXAMPLE],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     run = MypyRun(result, time.perf_counter() - started)

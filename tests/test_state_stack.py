@@ -184,11 +184,12 @@ def _props(**overrides):
 
 def test_every_props_problem_is_reported_at_once():
     from constructs_lib.cdk import App, TerraformStack
+    from constructs_lib.toolchain import app_context
 
     from constructs_lib.state_backend import StateBackend
     from constructs_lib.validation import PropsError
 
-    stack = TerraformStack(App(outdir="/nonexistent-never-synthesized"), "s")
+    stack = TerraformStack(App(context=app_context(), outdir="/nonexistent-never-synthesized"), "s")
     with pytest.raises(PropsError) as err:
         StateBackend(stack, "state", _props(storage_account_name="St-Bad", container_name="a--b", replication_type="LRS",
                                             blob_soft_delete_days=0, container_soft_delete_days=366,
@@ -210,12 +211,13 @@ def test_every_props_problem_is_reported_at_once():
 
 def test_an_open_firewall_is_refused():
     from constructs_lib.cdk import App, TerraformStack
+    from constructs_lib.toolchain import app_context
 
     from constructs_lib.state_backend import StateBackend
     from constructs_lib.validation import PropsError
 
     with pytest.raises(PropsError, match=r"allowed_ip_ranges: got \[\]; at least one public CIDR"):
-        StateBackend(TerraformStack(App(outdir="/nonexistent-never-synthesized"), "s"), "state",
+        StateBackend(TerraformStack(App(context=app_context(), outdir="/nonexistent-never-synthesized"), "s"), "state",
                      _props(allowed_ip_ranges=[]))
 
 

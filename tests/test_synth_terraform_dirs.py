@@ -27,10 +27,11 @@ provider "registry.terraform.io/hashicorp/azurerm" {
 def _builder(stacks: tuple[str, ...], marker: str, fail: bool = False):
     def build(cfg, outdir):
         from constructs_lib.cdk import App, TerraformOutput, TerraformStack
+        from constructs_lib.toolchain import app_context
 
         if fail:
             raise RuntimeError("synth failed on purpose")
-        app = App(outdir=outdir)
+        app = App(context=app_context(), outdir=outdir)
         for name in stacks:
             TerraformOutput(TerraformStack(app, name), "marker", value=marker)
         return app

@@ -322,13 +322,19 @@ CHILDREN: dict[str, tuple[str, Callable[[dict[str, Any]], str]]] = {
 }
 
 # Drawn as an edge between the two resources they join:
-# type -> (attribute of one end, attribute of the other end, edge label).
+# type -> (attribute of one end, attribute of the other end, edge label); "a|b": whichever is set
+# (the DNS link names its zone by name on azurerm 4, by ID on azurerm 5: constructs_lib.azurerm_versions).
 LINKS: dict[str, tuple[str, str, Callable[[dict[str, Any]], str]]] = {
     "azurerm_private_dns_zone_virtual_network_link":
-        ("private_dns_zone_name", "virtual_network_id", lambda r: "linked"),
+        ("private_dns_zone_name|private_dns_zone_id", "virtual_network_id", lambda r: "linked"),
     "azurerm_monitor_diagnostic_setting": ("target_resource_id", "log_analytics_workspace_id", lambda r: "logs"),
     "azurerm_role_assignment": ("principal_id", "scope", lambda r: f"role: {r.get('role_definition_name', '?')}"),
 }
+
+
+def _first_set(body: dict[str, Any], attributes: str) -> Any:
+    """The value of the first of ``a|b|...`` that ``body`` sets (None if none)."""
+    return next((body[a] for a in attributes.split("|") if a in body), None)
 
 
 # ---------------------------------------------------------------------------- drawing
@@ -381,8 +387,8 @@ class Drawing:
             if rtype in LINKS:
                 a_attr, b_attr, describe = LINKS[rtype]
                 style = describe(body)
-                a = sorted(self._targets(sname, body.get(a_attr)) & drawn)
-                b = sorted(self._targets(sname, body.get(b_attr)) & drawn)
+                a = sorted(self._targets(sname, _first_set(body, a_attr)) & drawn)
+                b = sorted(self._targets(sname, _first_set(body, b_attr)) & drawn)
                 for x in a:
                     for y in b:
                         self.edges.add((x, y, style))
