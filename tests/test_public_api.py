@@ -70,7 +70,7 @@ CONSUMER = "tests/typing/consumer.py"
 EXAMPLE = "examples/library_app/main.py"
 UPDATE_COMMAND = ".venv/bin/python tests/test_public_api.py --update"
 #: Public modules documented for direct use (docs/library.md), besides the exports.
-DOCUMENTED_MODULES = ("constructs_lib.lazy_providers",)
+DOCUMENTED_MODULES = ("constructs_lib.lazy_providers", "constructs_lib.toolchain")
 #: Attribute values longer than this are left out of the snapshot (e.g. POLICY_RULES' rule table).
 MAX_VALUE_CHARS = 100
 

@@ -3,7 +3,12 @@
 cdktf and CDK Terrain share this API under different module names (``cdktf``, ``cdktn``);
 every construct imports it from here. Type checkers see the default toolchain's classes;
 at run time each name comes from the module :func:`constructs_lib.toolchain.selected` names.
-Provider classes live in the sibling modules (``constructs_lib.cdk.azurerm``, ...).
+
+Provider classes live in the sibling modules ``constructs_lib.cdk.<provider>`` (``azurerm``, ``helm``,
+``random``, ``time``). Each lists the classes it offers once, under ``TYPE_CHECKING``, as the default
+toolchain spells them (what type checkers see); at run time each name resolves to the same class in the
+same submodule of the selected toolchain's package, imported on first use
+(:func:`constructs_lib.toolchain.provider_namespace`). Add a class there before using it.
 """
 
 from __future__ import annotations

@@ -1,9 +1,4 @@
-"""The time provider classes of the selected toolchain.
-
-Each name is listed once, below, as the default toolchain spells it (what type checkers see);
-at run time it resolves to the same class of the toolchain that :mod:`constructs_lib.toolchain`
-chose, its submodule imported on first use. Add a class here before using it.
-"""
+"""The time provider classes of the selected toolchain; how the names resolve: :mod:`constructs_lib.cdk`."""
 
 from __future__ import annotations
 
