@@ -4,7 +4,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 # The CDK toolchain (docs/toolchains.md): cdktf 0.21 + azurerm 4.55 (the default) or cdktn
 # (CDK Terrain 0.24 + azurerm 5.10), each in its own virtual environment with its own exact pins.
-TOOLCHAIN ?= cdktf
+# An exported PPM_TOOLCHAIN (what Python reads) counts as the choice too.
+TOOLCHAIN ?= $(or $(PPM_TOOLCHAIN),cdktf)
 ifeq ($(TOOLCHAIN),cdktf)
 VENV := .venv
 REQUIREMENTS := requirements.txt
@@ -23,7 +24,7 @@ export PPM_TOOLCHAIN := $(TOOLCHAIN)
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
-# The other toolchain's runtime only: make test synthesizes both configs on it too.
+# The other toolchain's venv, from its requirements file: make test synthesizes both configs on it too.
 OTHER_STAMP := $(OTHER_VENV)/.installed-runtime
 NODE_STAMP := node_modules/.installed
 # No HashiCorp version-check calls from the cdktf CLI or Terraform (offline machines, CI).
@@ -43,7 +44,7 @@ PYTHON_CHECK = @$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 
 PIP_INSTALL = -m pip install --quiet --disable-pip-version-check
 
 # requirements.txt installs the test tools too (requirements-dev.txt); requirements-cdktn.txt does not.
-$(VENV_STAMP): $(REQUIREMENTS) requirements-common.txt requirements-dev.txt
+$(VENV_STAMP): $(REQUIREMENTS) requirements-common.txt $(if $(filter cdktf,$(TOOLCHAIN)),requirements-dev.txt)
 	$(PYTHON_CHECK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) $(PIP_INSTALL) -r $(REQUIREMENTS)
@@ -109,12 +110,14 @@ bench: setup $(BENCH_STAMP) $(OTHER_STAMP)
 
 DIAGRAM_CONFIG ?= config/reference.yaml
 ## docs: regenerate every generated doc: synthesize DIAGRAM_CONFIG (reference) to cdktf.out/ and redraw
-## docs/architecture.md from it; docs/policy.md and README's skip table; docs/library.md (tools/docs/)
+## docs/architecture.md from it; docs/policy.md and README's skip table; docs/library.md; the azurerm 5 table of
+## docs/toolchains.md (tools/docs/)
 docs: setup
 	PPM_CONFIG=$(DIAGRAM_CONFIG) CDKTF_OUTDIR=cdktf.out $(PY) main.py
 	$(PY) tools/docs/diagram.py --outdir cdktf.out --output docs/architecture.md
 	$(PY) tools/docs/policy_doc.py
 	$(PY) tools/docs/library_doc.py
+	$(PY) tools/docs/toolchains_doc.py
 
 ## clean: remove generated output, build leftovers and interrupted synths' staging dirs (keeps .venv, node_modules)
 clean:

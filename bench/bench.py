@@ -50,8 +50,10 @@ def _toolchain_of(python: str) -> str:
     """The toolchain ``python`` runs main.py on (PPM_TOOLCHAIN if set, else what that venv has installed)."""
     code = "from constructs_lib.toolchain import selected; print(selected().name)"
     result = subprocess.run([python, "-c", code], cwd=ROOT, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise SystemExit(f"{python}: {result.stderr.strip().splitlines()[-1]}")
+    if result.returncode != 0:  # e.g. PPM_TOOLCHAIN unknown or not installed in that venv
+        message = result.stderr.strip().splitlines()[-1].split(": ", 1)[-1]
+        print(f"error: {python}: {message}", file=sys.stderr)
+        raise SystemExit(2)
     return result.stdout.strip()
 
 

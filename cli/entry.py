@@ -70,6 +70,9 @@ def run(target: Callable[[EnvironmentConfig], Target]) -> int:
         except SynthError as err:
             print(f"error: synth failed:\n{err}", file=sys.stderr)
             return EXIT_SYNTH_FAILED
+        except ToolchainError as err:  # e.g. provider bindings of an azurerm major the constructs do not know
+            print(f"error: {err}", file=sys.stderr)
+            return EXIT_CONFIG
         # Written: a Ctrl-C from here on would only turn success into jsii's shutdown traceback.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         print(chosen.done(written))

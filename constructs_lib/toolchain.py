@@ -1,16 +1,8 @@
 """Which CDK toolchain this process runs on: cdktf (the default) or CDK Terrain [CDKTN].
 
 Both toolchains generate the same Python API from the same jsii sources under different
-package names (docs/toolchains.md):
-
-========================  ==================================  ====================================
-                          ``cdktf`` (default)                  ``cdktn`` (CDK Terrain)
-========================  ==================================  ====================================
-core module               ``cdktf`` 0.21                       ``cdktn`` 0.24
-azurerm bindings          ``cdktf_cdktf_provider_azurerm``     ``cdktn_provider_azurerm``
-                          (azurerm 4.55.0)                     (azurerm 5.10.0)
-CLI                       ``npx cdktf``                        ``npx cdktn``
-========================  ==================================  ====================================
+package names (``cdktf``/``cdktf_cdktf_provider_<name>`` and ``cdktn``/``cdktn_provider_<name>``):
+:data:`TOOLCHAINS` records them; docs/toolchains.md has the versions and the migration.
 
 Every construct imports cdktf-or-CDK-Terrain names only through :mod:`constructs_lib.cdk`
 (core names) and ``constructs_lib.cdk.<provider>`` (resource classes), which resolve them in
@@ -117,8 +109,9 @@ def choose(requested: str | None = None) -> Toolchain:
     for toolchain in TOOLCHAINS.values():
         if _installed(toolchain):
             return toolchain
-    raise ToolchainError(f"no toolchain installed: install requirements.txt ({ENV}=cdktf) "
-                         f"or requirements-cdktn.txt ({ENV}=cdktn)")
+    raise ToolchainError(f"no toolchain installed: in this repository `make setup` (cdktf) or "
+                         f"`make TOOLCHAIN=cdktn setup`; as a library, `pip install ppm-azure-constructs[cdktf]` "
+                         f"or `[cdktn]` ({ENV}: cdktf, cdktn)")
 
 
 @functools.cache

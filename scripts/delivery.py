@@ -364,7 +364,7 @@ def plan_stack(name: str, directory: Path, plans: Path, env: Mapping[str, str],
     ``init -reconfigure``: a ``.terraform/`` carried over from the previous synth may point at another
     backend (PPM_CONFIG switched environments); the synthesized backend wins and no state is migrated.
     ``-upgrade`` too when the stack pins another provider version than its lock file (:func:`init_args`).
-    With PLAN_READ_ONLY=1 the plan takes no state lock, and the app stack's is not refreshed
+    With PLAN_READ_ONLY=1 the plan takes no state lock, and the data and app stacks' are not refreshed
     (:func:`read_only_plan_args`).
     """
     console = console or Console()
@@ -722,7 +722,7 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
     outdir = Path(os.environ.get("BOOTSTRAP_OUTDIR") or ROOT / "cdktf.out.bootstrap")
     run([sys.executable, str(ROOT / "bootstrap.py")], {**env, "BOOTSTRAP_OUTDIR": str(outdir)}, "bootstrap synth", cwd=ROOT)
     directory = outdir / json.loads((outdir / "manifest.json").read_text())["stacks"]["state"]["workingDirectory"]
-    run(_terraform(directory, "init", "-input=false", "-reconfigure"), env, "state: terraform init")
+    run(_terraform(directory, "init", *init_args("state", directory, Console())), env, "state: terraform init")
     auto = args.auto_approve or _flag("AUTO_APPROVE")
     run(_terraform(directory, "apply", "-input=false", *(["-auto-approve"] if auto else [])), env, "state: terraform apply")
     print("\nremote state is ready: delivery.deployer_principal_ids may write it, delivery.plan_principal_ids read it "

@@ -258,6 +258,25 @@ def test_init_upgrades_only_the_stack_whose_provider_pins_left_its_lock_file(fak
     assert f"[network] provider pins changed (azurerm 3.117.0 -> {pinned})" in result.stdout
 
 
+def test_bootstrap_upgrades_the_state_stacks_lock_file_when_its_pins_moved(fake_cloud, tmp_path):
+    """The state stack too: a lock file from the other toolchain (kept by the re-synth) gets init -upgrade."""
+    path, env, log, _ = fake_cloud
+    outdir = tmp_path / "bootstrap-out"
+    env = {**env, "BOOTSTRAP_OUTDIR": str(outdir), "BOOTSTRAP_STATE": str(tmp_path / "state.tfstate"),
+           "AUTO_APPROVE": "1"}
+    first = delivery("bootstrap", path=path, env_extra=env)
+    assert first.returncode == 0, first.stderr
+    state_dir = outdir / "stacks" / "state"
+    assert [c[2:] for c in _calls(log) if c[:2] == ["state", "init"]] == [["-input=false", "-reconfigure"]]
+    (state_dir / ".terraform.lock.hcl").write_text(
+        'provider "registry.terraform.io/hashicorp/azurerm" {\n  version = "3.117.0"\n}\n')
+    second = delivery("bootstrap", path=path, env_extra=env)
+    assert second.returncode == 0, second.stderr
+    inits = [c[2:] for c in _calls(log) if c[:2] == ["state", "init"]]
+    assert inits[-1] == ["-input=false", "-reconfigure", "-upgrade"], inits
+    assert "[state] provider pins changed (azurerm 3.117.0 -> " in second.stdout
+
+
 def test_plan_runs_independent_stacks_in_parallel_after_their_dependencies(fake_cloud, reference):
     path, env, log, plans = fake_cloud
     result = delivery("plan", "--no-synth", path=path, env_extra=env)

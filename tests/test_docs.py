@@ -17,7 +17,7 @@ import pytest
 from config.rules import RULES
 from policy.checkov_skips import SKIPS
 from tests.conftest import ROOT, Synth
-from tools.docs import diagram, library_doc, markers, policy_doc
+from tools.docs import diagram, library_doc, markers, policy_doc, toolchains_doc
 
 DOCS_DIR = ROOT / "tools" / "docs"
 
@@ -26,6 +26,7 @@ CHECKS: dict[str, Callable[[dict[str, Synth]], int]] = {
     "diagram": lambda synths: diagram.main(["--outdir", str(synths["reference"].outdir), "--check"]),
     "policy_doc": lambda synths: policy_doc.main(["--check"]),
     "library_doc": lambda synths: library_doc.main(["--check"]),
+    "toolchains_doc": lambda synths: toolchains_doc.main(["--check"]),
 }
 
 

@@ -264,6 +264,26 @@ def test_default_list_covers_the_stateful_types_and_the_cluster():
     assert {"azurerm_kubernetes_cluster", "azurerm_key_vault_secret"} <= set(PROTECTED_TYPES)
 
 
+def test_an_unrefreshed_azurerm_5_migration_replacing_a_credential_or_dns_link_is_blocked(tf_plans, tmp_path):
+    """Moving to azurerm 5 without a refresh (docs/toolchains.md) plans ForceNew replacements of the federated
+    credentials (user_assigned_identity_id) and DNS links (private_dns_zone_id): outages the default list stops.
+    A real Terraform replacement plan, its two resources retyped as those two azurerm types."""
+    doc = json.loads(tf_plans["replace"].read_text())
+    retype = {"terraform_data.replace_me": ("azurerm_federated_identity_credential", "identity-ppm_federation"),
+              "terraform_data.replace_cbd": ("azurerm_private_dns_zone_virtual_network_link", "dns-files_link-spoke")}
+    for rc in doc["resource_changes"]:
+        if rc["address"] in retype:
+            rc["type"], rc["name"] = retype[rc["address"]]
+            rc["address"] = f"{rc['type']}.{rc['name']}"
+    plan = tmp_path / "migration.json"
+    plan.write_text(json.dumps(doc))
+    result = guard(plan)  # the default protected types
+    assert result.returncode == 1, result.stdout
+    assert "azurerm_federated_identity_credential.identity-ppm_federation (azurerm_federated_identity_credential, " \
+           "protected) would be replaced" in result.stderr
+    assert "azurerm_private_dns_zone_virtual_network_link.dns-files_link-spoke" in result.stderr
+
+
 @pytest.mark.parametrize("mutate, message", [
     (lambda plan: plan["resource_changes"][0].pop("change"), "has no 'change' object"),
     (lambda plan: plan["resource_changes"][0]["change"].update(actions=["Delete"]), "are not Terraform plan actions"),

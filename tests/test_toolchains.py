@@ -118,6 +118,33 @@ def test_the_state_stack_is_the_same_on_both_toolchains(state_synths, other_synt
     assert found <= _toolchain_stamps(this), found
 
 
+#: What each argument azurerm 5 adds must hold, computed from the same resource on azurerm 4: the same
+#: zone (by ID instead of name), the same identity, and no node auto-provisioning.
+ADDED_VALUES = {
+    ("azurerm_private_dns_zone_virtual_network_link", "private_dns_zone_id"):
+        lambda old: old["private_dns_zone_name"].removesuffix(".name}") + ".id}",
+    ("azurerm_federated_identity_credential", "user_assigned_identity_id"): lambda old: old["parent_id"],
+    ("azurerm_kubernetes_cluster", "node_provisioning_profile"): lambda old: {"mode": "Manual"},
+}
+
+
+def test_every_added_argument_says_the_same_thing_as_on_azurerm_4(synths, other_synths):
+    added = {(c.resource_type, c.argument) for c in AZURERM_5_CHANGES if c.change == "added"}
+    assert added == set(ADDED_VALUES), "give each added argument its expected value in ADDED_VALUES"
+    by = _by_toolchain(synths, other_synths)
+    checked = 0
+    for config in CONFIGS:
+        for stack in STACKS:
+            old_stack, new_stack = by["cdktf"][config].stacks[stack], by["cdktn"][config].stacks[stack]
+            for (rtype, argument), expected in ADDED_VALUES.items():
+                for name, old in (old_stack.get("resource", {}).get(rtype) or {}).items():
+                    new = new_stack["resource"][rtype][name]
+                    assert new[argument] == expected(old), (config, stack, rtype, name, argument)
+                    checked += 1
+    # reference: 4 links, 2 credentials, 1 cluster; small: 3 links, 2 credentials, 1 cluster
+    assert checked == 13
+
+
 def test_every_documented_change_shows_in_some_synth(synths, other_synths):
     """No stale entry: each change of AZURERM_5_CHANGES appears in the shipped configs' output."""
     by = _by_toolchain(synths, other_synths)
@@ -131,11 +158,6 @@ def test_every_documented_change_shows_in_some_synth(synths, other_synths):
     assert listed <= seen, listed - seen
 
 
-def test_the_other_toolchain_was_measured(other_synths):
-    # the timings the fixture took (shown with pytest -s); four processes, none failed
-    assert set(other_synths.seconds) == {f"{kind}-{c}" for kind in ("app", "state") for c in CONFIGS}
-
-
 # --- choosing the toolchain ---------------------------------------------------------------------
 
 def test_an_unknown_toolchain_is_refused_with_the_variable_and_the_values():
@@ -143,6 +165,20 @@ def test_an_unknown_toolchain_is_refused_with_the_variable_and_the_values():
         choose("terraform-cdk")
     message = str(err.value)
     assert "PPM_TOOLCHAIN='terraform-cdk'" in message and "cdktf, cdktn" in message and "\n" not in message
+
+
+@pytest.mark.parametrize("major", [3, 6])
+def test_an_azurerm_major_without_known_differences_is_refused_not_guessed(monkeypatch, major):
+    """azurerm 6 must not silently take the 5 path: its changes have to be read and listed first."""
+    from constructs_lib import azurerm_versions
+
+    monkeypatch.setattr(azurerm_versions, "azurerm_major", lambda: major)
+    for call in (lambda: azurerm_versions.private_dns_link_zone("id", "name", "rg"),
+                 lambda: azurerm_versions.federated_credential_identity("id", "rg"),
+                 azurerm_versions.kubernetes_cluster_extras):
+        with pytest.raises(ToolchainError, match=rf"azurerm {major}\.x: .* knows the argument differences of "
+                                                 r"azurerm 4 and 5 only"):
+            call()
 
 
 def _env(**extra: str) -> dict[str, str]:
