@@ -182,7 +182,9 @@ def test_an_azurerm_major_without_known_differences_is_refused_not_guessed(monke
 
 
 def _env(**extra: str) -> dict[str, str]:
-    return {**{k: v for k, v in os.environ.items() if k != "PPM_TOOLCHAIN"}, **extra}
+    """This environment without the toolchain choice (and make's own variables), plus ``extra``."""
+    drop = ("PPM_TOOLCHAIN", "TOOLCHAIN", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    return {**{k: v for k, v in os.environ.items() if k not in drop}, **extra}
 
 
 @pytest.mark.parametrize("value, says", [
@@ -199,6 +201,22 @@ def test_main_exits_2_with_one_line_and_writes_nothing(tmp_path, value, says):
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1 and says in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_bindings_of_an_unknown_azurerm_major_stop_main_with_exit_2_and_one_line(tmp_path):
+    """A provider package for azurerm 6 installed by hand: main.py refuses before writing, no traceback."""
+    out = tmp_path / "out"
+    script = ("import sys\n"
+              f"sys.path.insert(0, {str(ROOT)!r})\n"
+              "import constructs_lib.azurerm_versions as versions\n"
+              "versions.azurerm_major = lambda: 6\n"
+              "import main\n"
+              "sys.exit(main.main())\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                            env=_env(CDKTF_OUTDIR=str(out)), timeout=300)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: azurerm 6.x: "), result.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
 def test_make_refuses_an_unknown_toolchain_in_one_line():
@@ -219,6 +237,10 @@ def test_the_makefile_venvs_and_requirements_are_the_toolchain_table():
                          if line.startswith(("VENV :=", "REQUIREMENTS :=")))
         dry[name] = (variables["VENV"], variables["REQUIREMENTS"])
     assert dry == {name: (t.venv, t.requirements) for name, t in TOOLCHAINS.items()}
+    # an exported PPM_TOOLCHAIN (what Python reads) is make's default too
+    result = subprocess.run(["make", "--no-print-directory", "-pn", "help"], cwd=ROOT, capture_output=True,
+                            text=True, env=_env(PPM_TOOLCHAIN="cdktn"), timeout=60)
+    assert "VENV := .venv-cdktn" in result.stdout.splitlines()
 
 
 def test_requirements_pin_exactly_what_each_toolchain_imports():
