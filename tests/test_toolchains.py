@@ -254,6 +254,26 @@ def test_requirements_pin_exactly_what_each_toolchain_imports():
                 assert "==" in line, f"{toolchain.requirements}: not an exact pin: {line}"
 
 
+def test_nothing_outside_the_seam_imports_a_toolchain_package():
+    """Library, stacks, CLI, scripts, tools and the example import cdktf or CDK Terrain names only through
+    constructs_lib.cdk (whose own imports of the default toolchain are for type checkers only)."""
+    import ast
+
+    seam = ROOT / "constructs_lib" / "cdk"
+    offenders = []
+    for pattern in ("constructs_lib/**/*.py", "stacks/*.py", "cli/*.py", "scripts/*.py", "tools/**/*.py",
+                    "examples/**/*.py", "bench/*.py", "main.py", "bootstrap.py"):
+        for path in ROOT.glob(pattern):
+            if path.parent == seam:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                         else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                offenders += [f"{path.relative_to(ROOT)}:{node.lineno} {n}" for n in names
+                              if n.split(".")[0] in ("cdktf", "cdktn") or n.startswith(("cdktf_", "cdktn_"))]
+    assert offenders == []
+
+
 def test_every_seam_name_is_used_and_resolves_on_this_toolchain():
     """constructs_lib.cdk.<provider> lists each class once; each is imported somewhere and exists here."""
     import ast
