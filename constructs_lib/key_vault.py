@@ -47,7 +47,7 @@ class KeyVaultProps:
         fail with ``403 ForbiddenByRbac`` until it has: hashicorp/terraform-provider-azurerm#23927),
         and the endpoint's A record can appear in the private DNS zone after the endpoint reports
         done (hashicorp/terraform-provider-azurerm#18659). Bounds: :data:`constructs_lib.facts.RBAC_PROPAGATION_SECONDS`; 0: no wait (and no time provider needed). With a wait, the stack
-        needs a ``TimeProvider`` (``cdktf_cdktf_provider_time.provider``); cdktf says so at synth.
+        needs a ``TimeProvider`` (``constructs_lib.cdk.time``); cdktf says so at synth.
     :param prevent_destroy: ``lifecycle.prevent_destroy`` on the vault - True.
     :param tags: - none (a tagging Aspect may add them).
     """

@@ -44,7 +44,7 @@ def propagation_wait(scope: Construct, id: str, *, seconds: int, triggers: Mappi
                      depends_on: Sequence[ITerraformDependable] | None = None) -> Sleep | None:
     """A ``time_sleep`` of ``seconds`` that runs again whenever a trigger changes (e.g. a grant is
     replaced); None for ``seconds == 0``. The stack needs a ``hashicorp/time`` provider
-    (``cdktf_cdktf_provider_time.provider.TimeProvider``) when it waits; cdktf says so at synth."""
+    (``constructs_lib.cdk.time.TimeProvider``) when it waits; cdktf says so at synth."""
     if not seconds:
         return None
     return Sleep(scope, id, create_duration=f"{seconds}s", triggers=dict(triggers),
