@@ -69,7 +69,7 @@ synth: setup
 	$(PY) main.py
 
 ## bootstrap: create the remote state (RG, storage account, container) once; needs terraform and `az login`
-## (AUTO_APPROVE=1 skips the prompt). See docs "Delivery".
+## (AUTO_APPROVE=1 skips the prompt). See docs/delivery.md.
 bootstrap: setup
 	$(PY) scripts/delivery.py bootstrap
 
@@ -88,9 +88,18 @@ deploy: setup
 test: setup $(DEV_STAMP) $(OTHER_STAMP)
 	$(PY) -m pytest
 
+.PHONY: checkov
+## checkov: checkov on each synthesized stack of cdktf.out/ with that stack's own skips (policy/checkov_skips.py);
+## one line per stack, exit 1 if any fails a check, does not parse, or checks nothing where checkov has checks
+## (run `make synth` first)
+checkov: setup $(DEV_STAMP)
+	$(PY) tests/support/checkov_all.py --summary --out $${CHECKOV_OUT:-/tmp/ppm-checkov} \
+		$(foreach s,network data cluster app,--stack $(s)=$(s)) $(foreach s,network data cluster app,$(s)=cdktf.out/stacks/$(s))
+
 .PHONY: preflight
 ## preflight: before anything is applied: config placeholders, terraform/az/kubelogin, then through `az`: resource
-## providers, EncryptionAtHost, vCPU quota, PostgreSQL SKU and zones, the license secret (STACKS="network data": only those)
+## providers, EncryptionAtHost, vCPU quota, PostgreSQL SKU and zones, the license secret and TLS certificate
+## (STACKS="network data": only those)
 preflight: setup
 	$(PY) scripts/preflight.py $(if $(strip $(STACKS)),--stacks "$(strip $(STACKS))")
 

@@ -584,8 +584,13 @@ def preflight_first(stacks: str | None, command: str) -> None:
 
     from config import ConfigError
 
-    # Unknown names are left to select_stacks, which names the manifest's stacks after the synth.
-    names = [n for n in re.split(r"[\s,]+", stacks or "") if n in preflight.STACKS]
+    # A typo stops here, before the preflight and the synth (select_stacks checks again against the manifest).
+    names = [n for n in re.split(r"[\s,]+", stacks or "") if n]
+    known = [s for s in preflight.STACKS if s != "state"]  # `state` is the bootstrap's, not for STACKS
+    unknown = [n for n in dict.fromkeys(names) if n not in known]
+    if unknown:
+        raise UsageError(f"STACKS={(stacks or '').strip()!r}: unknown stack{'s' if len(unknown) > 1 else ''} "
+                         f"{', '.join(map(repr, unknown))}; allowed: {', '.join(known)}")
     try:
         # PREFLIGHT_OFFLINE=1 skips only the checks that ask Azure (placeholders and tools always run).
         preflight.run(names, command, offline=_flag("PREFLIGHT_OFFLINE"))

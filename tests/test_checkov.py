@@ -167,12 +167,9 @@ def _run(checkov_runs, config: str, stack: str) -> CheckovRun:
 @pytest.fixture(scope="session")
 def checkable_types() -> frozenset[str]:
     """Terraform resource types that at least one checkov check (resource or graph) inspects."""
-    from checkov.common.checks_infra.registry import get_graph_checks_registry
-    from checkov.terraform.checks.resource.registry import resource_registry
+    from tests.support.checkov_all import checkable_types as types
 
-    graph = get_graph_checks_registry("terraform")
-    graph.load_checks()
-    return frozenset(resource_registry.checks) | {t for c in graph.checks for t in (c.resource_types or [])}
+    return types()
 
 
 def assert_checkov_verdict(run: CheckovRun, body: dict[str, Any], checkable_types: frozenset[str]) -> None:
@@ -221,6 +218,25 @@ PLANTED_STACK = {
         }
     }
 }
+
+
+def test_make_checkov_summary_passes_the_stacks_and_fails_a_planted_one(reference, tmp_path):
+    """The operators' `make checkov` (--summary): one line per stack, exit 1 when one fails; a stack with
+    nothing checkov checks (app) passes with 0 checks, and the required_version bug does not hide anything."""
+    planted = tmp_path / "planted"
+    planted.mkdir()
+    (planted / "cdk.tf.json").write_text(json.dumps(PLANTED_STACK))
+    app, network = reference.outdir / "stacks" / "app", reference.outdir / "stacks" / "network"
+    run = subprocess.run([sys.executable, str(ROOT / "tests" / "support" / "checkov_all.py"), "--summary",
+                          "--out", str(tmp_path / "out"), "--stack", "network=network", "--stack", "app=app",
+                          f"network={network}", f"app={app}", f"planted={planted}"],
+                         capture_output=True, text=True, timeout=600)
+    lines = dict(line.split(": ", 1) for line in run.stdout.splitlines())
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert lines["network"].startswith("ok (passed ") and "parsing errors 0" in lines["network"]
+    assert not lines["network"].startswith("ok (passed 0,")
+    assert lines["app"].startswith("ok (passed 0, failed 0")
+    assert lines["planted"].startswith("FAILED (passed ") and "failed 0" not in lines["planted"]
 
 
 def test_checkov_harness_reports_a_planted_failure(checkov_runs):

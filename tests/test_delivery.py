@@ -411,8 +411,20 @@ def test_an_unknown_stack_is_one_line_naming_stacks_and_exit_2(fake_cloud, comma
     result = delivery(command, "--no-synth", "--stacks", "network dta", path=path, env_extra=env)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "error: STACKS='network dta': unknown stack 'dta'; allowed: network, cluster, data, app"]
+        "error: STACKS='network dta': unknown stack 'dta'; allowed: network, data, cluster, app"]
     assert not log.exists()  # nothing ran
+
+
+def test_an_unknown_stack_stops_before_the_preflight_and_the_synth(tmp_path):
+    """With the shipped config (placeholders: the preflight would exit 3) and no tools on PATH, a typo in
+    STACKS is still what is reported: exit 2, one line, no synth."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ARM_", "PPM_CONFIG", "PREFLIGHT"))}
+    env.update({"PATH": str(_bin(tmp_path)), "CDKTF_OUTDIR": str(tmp_path / "out")})
+    result = subprocess.run([sys.executable, str(DELIVERY), "plan", "--stacks", "dta"], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == ["error: STACKS='dta': unknown stack 'dta'; allowed: network, data, cluster, app"]
+    assert not (tmp_path / "out").exists()
 
 
 def test_an_invalid_parallelism_is_exit_2(fake_cloud):

@@ -99,6 +99,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--config-file", default=str(ROOT / ".checkov.yaml"))
     parser.add_argument("--stack", action="append", default=[], metavar="name=STACK",
                         help="skip the checks whose records name STACK in target name (repeatable)")
+    parser.add_argument("--summary", action="store_true",
+                        help="print one line per target and exit 1 if any failed a check, did not parse, or checked "
+                             "nothing (what `make checkov` runs)")
     parser.add_argument("targets", nargs="+", metavar="name=directory")
     args = parser.parse_args(argv)
     targets = [t.split("=", 1) for t in args.targets]
@@ -141,7 +144,45 @@ def main(argv: list[str]) -> int:
         running[pid] = name
     while running:
         reap()
-    return status
+    return summarize(args.out, targets) if args.summary and status == 0 else status
+
+
+def checkable_types() -> frozenset[str]:
+    """Terraform resource types that at least one checkov check (resource or graph) inspects."""
+    from checkov.common.checks_infra.registry import get_graph_checks_registry
+    from checkov.terraform.checks.resource.registry import resource_registry
+
+    graph = get_graph_checks_registry("terraform")
+    graph.load_checks()
+    return frozenset(resource_registry.checks) | {t for c in graph.checks for t in (c.resource_types or [])}
+
+
+def _resource_types(directory: str) -> set[str]:
+    return {rtype for source in Path(directory).glob("*.tf.json")
+            for rtype in json.loads(source.read_text(encoding="utf-8")).get("resource", {})}
+
+
+def summarize(out: Path, targets: list[list[str]]) -> int:
+    """One line per target from its JSON report; 1 if any failed, did not parse, or passed nothing although
+    checkov has checks for some of its resource types."""
+    checkable = checkable_types()
+    bad = 0
+    for name, directory in targets:
+        try:
+            report = json.loads((out / f"{name}.json").read_text() or "{}")
+        except (OSError, ValueError):
+            report = {}
+        report = report[0] if isinstance(report, list) and report else report
+        # With nothing to check, checkov prints the bare summary instead of {"results": ..., "summary": ...}.
+        summary = report.get("summary", report if "passed" in report else {})
+        passed, failed = summary.get("passed", 0), summary.get("failed", 0)
+        parsing = summary.get("parsing_errors", 0)
+        expected = bool(_resource_types(directory) & checkable)  # else e.g. only helm_release: nothing to check
+        verdict = "ok" if summary and not failed and not parsing and (passed or not expected) else "FAILED"
+        bad += verdict != "ok"
+        print(f"{name}: {verdict} (passed {passed}, failed {failed}, skipped {summary.get('skipped', 0)}, "
+              f"parsing errors {parsing}); report: {out / (name + '.json')}")
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":
