@@ -206,14 +206,18 @@ def select_stacks(manifest: Mapping[str, Any], wanted: str | None) -> list[str]:
     UsageError naming STACKS, the value and the allowed names.
     """
     order = stack_order(manifest)
-    names = [n for n in (wanted or "").replace(",", " ").split() if n]
-    if not names:
-        return order
-    unknown = [n for n in dict.fromkeys(names) if n not in order]
+    names = check_stack_names(wanted, order)
+    return [n for n in order if n in names] if names else order
+
+
+def check_stack_names(wanted: str | None, allowed: Sequence[str]) -> list[str]:
+    """The names in STACKS (spaces or commas); a UsageError naming STACKS, the value and ``allowed`` for any other."""
+    names = [n for n in re.split(r"[\s,]+", wanted or "") if n]
+    unknown = [n for n in dict.fromkeys(names) if n not in allowed]
     if unknown:
         raise UsageError(f"STACKS={(wanted or '').strip()!r}: unknown stack{'s' if len(unknown) > 1 else ''} "
-                         f"{', '.join(map(repr, unknown))}; allowed: {', '.join(order)}")
-    return [n for n in order if n in names]
+                         f"{', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}")
+    return names
 
 
 def _dependencies(manifest: Mapping[str, Any], name: str) -> list[str]:
@@ -585,12 +589,8 @@ def preflight_first(stacks: str | None, command: str) -> None:
     from config import ConfigError
 
     # A typo stops here, before the preflight and the synth (select_stacks checks again against the manifest).
-    names = [n for n in re.split(r"[\s,]+", stacks or "") if n]
-    known = [s for s in preflight.STACKS if s != "state"]  # `state` is the bootstrap's, not for STACKS
-    unknown = [n for n in dict.fromkeys(names) if n not in known]
-    if unknown:
-        raise UsageError(f"STACKS={(stacks or '').strip()!r}: unknown stack{'s' if len(unknown) > 1 else ''} "
-                         f"{', '.join(map(repr, unknown))}; allowed: {', '.join(known)}")
+    # `state` is the bootstrap's stack, not one for STACKS.
+    names = check_stack_names(stacks, [s for s in preflight.STACKS if s != "state"])
     try:
         # PREFLIGHT_OFFLINE=1 skips only the checks that ask Azure (placeholders and tools always run).
         preflight.run(names, command, offline=_flag("PREFLIGHT_OFFLINE"))

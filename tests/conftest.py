@@ -75,11 +75,15 @@ def synth_config(name: str, outdir: Path, cfg: Any = None) -> Synth:
 
     cfg = cfg or load_config(CONFIGS[name])
     synthesize(cfg, outdir)
+    return read_synth(name, outdir)
+
+
+def read_synth(name: str, outdir: Path) -> Synth:
+    """The manifest and every stack's JSON of a synthesized app in ``outdir``."""
     manifest = json.loads((outdir / "manifest.json").read_text())
-    result = Synth(name=name, outdir=outdir, manifest=manifest)
-    for stack, meta in manifest["stacks"].items():
-        result.stacks[stack] = json.loads((outdir / meta["synthesizedStackPath"]).read_text())
-    return result
+    return Synth(name=name, outdir=outdir, manifest=manifest,
+                 stacks={stack: json.loads((outdir / meta["synthesizedStackPath"]).read_text())
+                         for stack, meta in manifest["stacks"].items()})
 
 
 @pytest.fixture(scope="session")
@@ -109,6 +113,21 @@ def small(synths) -> Synth:
 def any_synth(request, synths) -> Synth:
     """Parametrized over both shipped configs."""
     return synths[request.param]
+
+
+def json_differences(old: Any, new: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str]]:
+    """(key path, ``added``/``removed``/``changed``) for every difference from ``old`` to ``new`` (parsed JSON)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[tuple[tuple[str, ...], str]] = []
+        for key in sorted(set(old) | set(new)):
+            if key not in old:
+                out.append(((*path, key), "added"))
+            elif key not in new:
+                out.append(((*path, key), "removed"))
+            else:
+                out += json_differences(old[key], new[key], (*path, key))
+        return out
+    return [] if old == new else [(path, "changed")]
 
 
 def tree_digest(root: Path) -> str:
@@ -222,13 +241,7 @@ def _synthesize_other(base: Path) -> ToolchainSynths:
         out, err = proc.communicate(timeout=600)
         seconds[job] = time.perf_counter() - start
         assert proc.returncode == 0, f"{other.name} {job} failed ({proc.returncode}):\n{out}\n{err}"
-    apps = {}
-    for name in CONFIGS:
-        outdir = base / name
-        manifest = json.loads((outdir / "manifest.json").read_text())
-        apps[name] = Synth(name=f"{name}@{other.name}", outdir=outdir, manifest=manifest,
-                           stacks={s: json.loads((outdir / m["synthesizedStackPath"]).read_text())
-                                   for s, m in manifest["stacks"].items()})
+    apps = {name: read_synth(f"{name}@{other.name}", base / name) for name in CONFIGS}
     states = {name: _read(f"{name}@{other.name}", base / f"{name}-out", base / "state" / f"{name}.tfstate")
               for name in CONFIGS}
     return ToolchainSynths(other.name, apps, states, seconds)

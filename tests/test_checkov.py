@@ -26,7 +26,7 @@ import yaml
 from policy.checkov_skips import MAX_SKIPS, MIN_REASON_WORDS, SKIPS, skips_for
 from policy.checkov_skips import STACKS as SKIPPABLE_STACKS
 from tests.conftest import CONFIGS, ROOT, STACKS
-from tests.support.checkov_all import CHECKOV_UNPARSABLE, checkov_readable_copy, skip_args
+from tests.support.checkov_all import CHECKOV_UNPARSABLE, checkov_readable_copy, report_summary, skip_args
 
 CHECKOV_CONFIG = ROOT / ".checkov.yaml"
 #: The only keys .checkov.yaml may hold: global settings (skips are per stack, in policy/checkov_skips.py).
@@ -101,16 +101,12 @@ def parse_run(run: CheckovRun) -> CheckovRun:
         data = json.loads(run.stdout)
     except json.JSONDecodeError as exc:
         raise CheckovRunError(f"checkov on {run.target} did not print JSON ({exc}):\n{run.stdout[:500]}") from None
-    reports = data if isinstance(data, list) else [data]
-    for report in reports:
-        if not isinstance(report, dict):
-            raise CheckovRunError(f"checkov on {run.target}: unexpected report {report!r:.200}")
-        # With no resource to scan checkov prints only the bare summary (no check_type/results).
-        summary = report.get("summary", report)
-        if "passed" not in summary or "failed" not in summary:
-            raise CheckovRunError(f"checkov on {run.target}: no summary in {report!r:.300}")
-        for key in ("passed", "failed", "skipped", "parsing_errors"):
-            run.summary[key] = run.summary.get(key, 0) + int(summary.get(key, 0))
+    try:
+        for key, value in report_summary(data).items():
+            run.summary[key] = run.summary.get(key, 0) + value
+    except ValueError as err:
+        raise CheckovRunError(f"checkov on {run.target}: {err}") from None
+    for report in data if isinstance(data, list) else [data]:
         run.failed += report.get("results", {}).get("failed_checks", [])
     if run.returncode == 1 and not run.failed:
         raise CheckovRunError(f"checkov on {run.target} exited 1 but reported no failed check:\n{tail}")

@@ -12,22 +12,15 @@ from typing import Any
 import pytest
 
 from config import load_config
-from tests.conftest import CONFIGS, STACKS, synth_config
-
-
-def _differences(old: Any, new: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    if isinstance(old, dict) and isinstance(new, dict):
-        return [d for key in sorted(set(old) | set(new))
-                for d in (_differences(old.get(key), new.get(key), (*path, key)) if key in old and key in new
-                          else [(*path, key)])]
-    return [] if old == new else [path]
+from tests.conftest import CONFIGS, STACKS, json_differences, synth_config
 
 
 def _changed(reference, tmp_path, section: str, **update: Any) -> dict[str, list[tuple[str, ...]]]:
     cfg = load_config(CONFIGS["reference"])
     cfg = cfg.model_copy(update={section: getattr(cfg, section).model_copy(update=update)})
     upgraded = synth_config("reference", tmp_path / "upgraded", cfg)
-    return {stack: _differences(reference.stacks[stack], upgraded.stacks[stack]) for stack in STACKS}
+    return {stack: [path for path, _ in json_differences(reference.stacks[stack], upgraded.stacks[stack])]
+            for stack in STACKS}
 
 
 def _one(changes: dict[str, list[tuple[str, ...]]]) -> tuple[str, tuple[str, ...]]:

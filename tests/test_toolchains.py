@@ -24,7 +24,7 @@ import pytest
 
 from constructs_lib.azurerm_versions import AZURERM_5_CHANGES
 from constructs_lib.toolchain import TOOLCHAINS, ToolchainError, choose, selected
-from tests.conftest import CONFIGS, ROOT, STACKS
+from tests.conftest import CONFIGS, ROOT, STACKS, json_differences
 
 #: What each toolchain pins: the provider versions its prebuilt bindings were generated for.
 PROVIDER_VERSIONS = {
@@ -50,21 +50,6 @@ def _addresses(stack: dict[str, Any]) -> set[str]:
             else:
                 found.update(f"{section}.{kind}.{name}" for name in entries)
     return found
-
-
-def _differences(old: Any, new: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str]]:
-    """(path, what) for every key added, removed or changed from ``old`` (cdktf) to ``new`` (CDK Terrain)."""
-    if isinstance(old, dict) and isinstance(new, dict):
-        out: list[tuple[tuple[str, ...], str]] = []
-        for key in sorted(set(old) | set(new)):
-            if key not in old:
-                out.append(((*path, key), "added"))
-            elif key not in new:
-                out.append(((*path, key), "removed"))
-            else:
-                out += _differences(old[key], new[key], (*path, key))
-        return out
-    return [] if old == new else [(path, "changed")]
 
 
 @pytest.mark.parametrize("config", sorted(CONFIGS))
@@ -99,7 +84,7 @@ def _toolchain_stamps(stack: dict[str, Any]) -> set[tuple[tuple[str, ...], str]]
 def test_arguments_differ_exactly_by_the_documented_azurerm_5_changes(synths, other_synths, config, stack):
     by = _by_toolchain(synths, other_synths)
     old, new = by["cdktf"][config].stacks[stack], by["cdktn"][config].stacks[stack]
-    found = set(_differences(old, new))
+    found = set(json_differences(old, new))
     expected = _expected_argument_changes(old) | _toolchain_stamps(old)
     assert found - expected == set(), f"undocumented differences (add to AZURERM_5_CHANGES, or fix): {found - expected}"
     # every listed change whose resource type is in this stack really shows
@@ -114,7 +99,7 @@ def test_arguments_differ_exactly_by_the_documented_azurerm_5_changes(synths, ot
 def test_the_state_stack_is_the_same_on_both_toolchains(state_synths, other_synths, config):
     this, other = state_synths[config].doc, other_synths.states[config].doc
     assert _addresses(this) == _addresses(other)
-    found = set(_differences(this, other))
+    found = set(json_differences(this, other))
     assert found <= _toolchain_stamps(this), found
 
 
@@ -151,7 +136,7 @@ def test_every_documented_change_shows_in_some_synth(synths, other_synths):
     seen = set()
     for config in CONFIGS:
         for stack in STACKS:
-            for path, what in _differences(by["cdktf"][config].stacks[stack], by["cdktn"][config].stacks[stack]):
+            for path, what in json_differences(by["cdktf"][config].stacks[stack], by["cdktn"][config].stacks[stack]):
                 if path[0] == "resource":
                     seen.add((path[1], path[3], what))
     listed = {(c.resource_type, c.argument, c.change) for c in AZURERM_5_CHANGES}

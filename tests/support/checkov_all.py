@@ -27,6 +27,7 @@ import sys
 import traceback
 import warnings
 from pathlib import Path
+from typing import Any
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,6 +163,24 @@ def _resource_types(directory: str) -> set[str]:
             for rtype in json.loads(source.read_text(encoding="utf-8")).get("resource", {})}
 
 
+SUMMARY_KEYS = ("passed", "failed", "skipped", "parsing_errors")
+
+
+def report_summary(data: Any) -> dict[str, int]:
+    """``SUMMARY_KEYS`` summed over checkov's JSON: one report per framework, or, with nothing to scan, only the bare
+    summary (no ``check_type``/``results``). ValueError when a report has no summary."""
+    total = dict.fromkeys(SUMMARY_KEYS, 0)
+    for report in data if isinstance(data, list) else [data]:
+        if not isinstance(report, dict):
+            raise ValueError(f"unexpected report {report!r:.200}")
+        summary = report.get("summary", report)
+        if not isinstance(summary, dict) or "passed" not in summary or "failed" not in summary:
+            raise ValueError(f"no summary in {report!r:.300}")
+        for key in SUMMARY_KEYS:
+            total[key] += int(summary.get(key, 0))
+    return total
+
+
 def summarize(out: Path, targets: list[list[str]]) -> int:
     """One line per target from its JSON report; 1 if any failed, did not parse, or passed nothing although
     checkov has checks for some of its resource types."""
@@ -169,14 +188,10 @@ def summarize(out: Path, targets: list[list[str]]) -> int:
     bad = 0
     for name, directory in targets:
         try:
-            report = json.loads((out / f"{name}.json").read_text() or "{}")
-        except (OSError, ValueError):
-            report = {}
-        report = report[0] if isinstance(report, list) and report else report
-        # With nothing to check, checkov prints the bare summary instead of {"results": ..., "summary": ...}.
-        summary = report.get("summary", report if "passed" in report else {})
-        passed, failed = summary.get("passed", 0), summary.get("failed", 0)
-        parsing = summary.get("parsing_errors", 0)
+            summary = report_summary(json.loads((out / f"{name}.json").read_text()))
+        except (OSError, ValueError):  # no report, not JSON, or no summary in it
+            summary = {}
+        passed, failed, parsing = (summary.get(k, 0) for k in ("passed", "failed", "parsing_errors"))
         expected = bool(_resource_types(directory) & checkable)  # else e.g. only helm_release: nothing to check
         verdict = "ok" if summary and not failed and not parsing and (passed or not expected) else "FAILED"
         bad += verdict != "ok"
